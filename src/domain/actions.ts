@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { LeadSchema } from './lead.js';
+
+/**
+ * Bodies of the hand-off actions (DESIGN §4). The API validates them; the workflow's update
+ * validators validate them again, with the acting principal added, so a message sent from the
+ * Temporal UI or CLI is held to the same rules.
+ */
+export const ROLES = ['sdr', 'ae', 'manager', 'ops', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+export const ActorSchema = z.strictObject({ id: z.string().min(1).max(128), role: z.enum(ROLES) });
+export type Actor = z.infer<typeof ActorSchema>;
+
+/** Whoever sent a message without naming themselves: the Temporal UI or CLI. */
+export const OPS_CONSOLE: Actor = { id: 'temporal-console', role: 'ops' };
+
+export const ROUTING_REASONS = ['capacity', 'wrong_territory', 'conflict'] as const;
+export const QUALIFICATION_REASONS = [
+  'not_icp_fit',
+  'no_budget',
+  'no_authority',
+  'no_need',
+  'bad_timing',
+  'insufficient_context',
+  'duplicate',
+] as const;
+export const REJECT_REASONS = [...ROUTING_REASONS, ...QUALIFICATION_REASONS] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+export const CONTACT_CHANNELS = ['call', 'email', 'meeting', 'linkedin', 'other'] as const;
+export const REPORTED_OUTCOMES = ['opportunity', 'disqualified', 'no_show', 'nurture'] as const;
+export type ReportedOutcome = (typeof REPORTED_OUTCOMES)[number];
+
+const note = z.string().trim().min(1).max(2000).optional();
+
+export const AcceptSchema = z.strictObject({ note });
+export const RejectSchema = z.strictObject({ reason: z.enum(REJECT_REASONS), note });
+export const ContactedSchema = z.strictObject({
+  channel: z.enum(CONTACT_CHANNELS),
+  at: z.iso.datetime({ offset: true }).optional(),
+  note,
+});
+export const OutcomeSchema = z.strictObject({
+  outcome: z.enum(REPORTED_OUTCOMES),
+  amount: z.number().min(0).max(1e12).optional(),
+  note,
+});
+export const FeedbackSchema = z.strictObject({
+  rating: z.number().int().min(1).max(5),
+  qualityIssues: z.array(z.string().trim().min(1).max(120)).max(50),
+  note,
+});
+export const WithdrawSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), note });
+export const ChecklistPatchSchema = LeadSchema.refine((patch) => Object.values(patch).some((v) => v !== undefined), {
+  message: 'the patch is empty: give at least one checklist field',
+});
+
+export type AcceptInput = z.infer<typeof AcceptSchema>;
+export type RejectInput = z.infer<typeof RejectSchema>;
+export type ContactedInput = z.infer<typeof ContactedSchema>;
+export type OutcomeInput = z.infer<typeof OutcomeSchema>;
+export type FeedbackInput = z.infer<typeof FeedbackSchema>;
+export type WithdrawInput = z.infer<typeof WithdrawSchema>;
+export type ChecklistPatch = z.infer<typeof ChecklistPatchSchema>;
+
+/** The argument of a workflow message: the action body plus, optionally, who sends it. */
+export type Message<T> = T & { actor?: Actor };
+
+export function isRoutingReason(reason: RejectReason): boolean {
+  return (ROUTING_REASONS as readonly string[]).includes(reason);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
+export const EmployeeBandSchema = z.strictObject({
+  min: z.number().int().min(0),
+  max: z.number().int().min(0).nullable().default(null),
+});
+
+export const AeSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case id such as ae-kim'),
+  name: z.string().min(1).max(200),
+  email: z.email(),
+  regions: z.array(z.string().toUpperCase().regex(/^[A-Z]{2}$/)).default([]),
+  employeeBands: z.array(EmployeeBandSchema).default([]),
+  industries: z.array(z.string().toLowerCase()).default([]),
+  capacity: z.number().int().min(0).default(10),
+  weight: z.number().positive().default(1),
+  senior: z.boolean().default(false),
+  timeZone: z.string().min(1).default('UTC'),
+  managerId: z.string().min(1).optional(),
+  active: z.boolean().default(true),
+  outOfOffice: z.array(z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })).default([]),
+});
+export type Ae = z.output<typeof AeSchema>;
+export const RosterSchema = z.array(AeSchema);

@@ -1,0 +1,81 @@
+import type { Lead } from './lead.js';
+import type { Ae } from './roster.js';
+
+export type ExclusionReason =
+  | 'inactive'
+  | 'out_of_office'
+  | 'territory'
+  | 'segment'
+  | 'industry'
+  | 'at_capacity'
+  | 'previously_assigned'
+  | 'not_senior';
+
+/** What the router knows of each AE's load. */
+export interface AeLoad {
+  /** Hand-offs assigned in total (the fairness counter; it never resets). */
+  assigned: number;
+  /** Open hand-offs (capacity). */
+  open: number;
+  /** Epoch ms of the last assignment. */
+  lastAssignedAt?: number;
+}
+
+export interface RoutingRequest {
+  lead: Lead;
+  /** AEs who already had this hand-off: never picked again. */
+  exclude: readonly string[];
+  requireSenior?: boolean;
+  now: number;
+}
+
+export interface RoutingDecision {
+  aeId: string | null;
+  candidates: { aeId: string; assigned: number; weight: number; load: number; lastAssignedAt?: number }[];
+  excluded: { aeId: string; reason: ExclusionReason }[];
+}
+
+/**
+ * Picks an AE for a lead (DESIGN §2.6): eligibility first, then the AE furthest below their weighted
+ * share (lowest assigned ÷ weight), ties by least recently assigned, then by id for determinism.
+ */
+export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, AeLoad>>, request: RoutingRequest): RoutingDecision {
+  const excluded: RoutingDecision['excluded'] = [];
+  const candidates: RoutingDecision['candidates'] = [];
+  for (const ae of roster) {
+    const load = loads[ae.id] ?? { assigned: 0, open: 0 };
+    const reason = exclusionReason(ae, load, request);
+    if (reason) {
+      excluded.push({ aeId: ae.id, reason });
+      continue;
+    }
+    candidates.push({ aeId: ae.id, assigned: load.assigned, weight: ae.weight, load: load.assigned / ae.weight, lastAssignedAt: load.lastAssignedAt });
+  }
+  candidates.sort(
+    (a, b) =>
+      a.load - b.load ||
+      (a.lastAssignedAt ?? -Infinity) - (b.lastAssignedAt ?? -Infinity) ||
+      (a.aeId < b.aeId ? -1 : a.aeId > b.aeId ? 1 : 0),
+  );
+  return { aeId: candidates[0]?.aeId ?? null, candidates, excluded };
+}
+
+function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, now }: RoutingRequest): ExclusionReason | null {
+  if (exclude.includes(ae.id)) return 'previously_assigned';
+  if (!ae.active) return 'inactive';
+  if (ae.outOfOffice.some((p) => Date.parse(p.from) <= now && now < Date.parse(p.to))) return 'out_of_office';
+  if (requireSenior && !ae.senior) return 'not_senior';
+  const region = lead.company?.region;
+  if (ae.regions.length > 0 && (region === undefined || !ae.regions.includes(region))) return 'territory';
+  const employees = lead.company?.employees;
+  if (
+    ae.employeeBands.length > 0 &&
+    (employees === undefined || !ae.employeeBands.some((b) => employees >= b.min && (b.max === null || employees <= b.max)))
+  ) {
+    return 'segment';
+  }
+  const industry = lead.company?.industry;
+  if (ae.industries.length > 0 && (industry === undefined || !ae.industries.includes(industry))) return 'industry';
+  if (load.open >= ae.capacity) return 'at_capacity';
+  return null;
+}

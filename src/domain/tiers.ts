@@ -1,0 +1,52 @@
+import type { Lead } from './lead.js';
+import { TIERS, type Policy, type Tier } from './policy.js';
+import type { Score } from './scoring.js';
+
+/**
+ * The tier of a scored lead (DESIGN §2.4), or `null` when it is below the nurture threshold.
+ * A tier's `fastTrack` promotes a lead below its `minScore` that has the urgency signals it names.
+ */
+export function tierFor(score: Score, lead: Lead, policy: Policy): Tier | null {
+  if (score.total < policy.scoring.threshold) return null;
+  for (const tier of TIERS) {
+    const rules = policy.tiers[tier];
+    if (score.total >= rules.minScore) return tier;
+    const fast = rules.fastTrack;
+    if (
+      fast &&
+      score.total >= fast.minScore &&
+      (!fast.requireTriggerEvent || Boolean(lead.urgency?.triggerEvent?.trim())) &&
+      fast.timelines.some((t) => t === lead.urgency?.timeline)
+    ) {
+      return tier;
+    }
+  }
+  return 'cool';
+}
+
+/**
+ * The tier whose hand-off window applies while the checklist is incomplete: the tier of whatever
+ * has been submitted so far, or the slowest tier when that scores below the threshold.
+ */
+export function provisionalTierFor(score: Score, lead: Lead, policy: Policy): Tier {
+  return tierFor(score, lead, policy) ?? 'cool';
+}
+
+export interface HandoffClock {
+  /** Submit → assigned deadline (epoch ms). */
+  handoffBy: number;
+  /** A draft still incomplete at this instant expires (epoch ms). */
+  expiresAt: number;
+}
+
+/** The hand-off window, measured from submission with the given (provisional) tier. */
+export function handoffClock(submittedAt: number, tier: Tier, policy: Policy): HandoffClock {
+  const window = policy.tiers[tier].handoffWindow;
+  return { handoffBy: submittedAt + window, expiresAt: submittedAt + Math.round(window * policy.draftExpiryFactor) };
+}
+
+/** Instants (epoch ms) at which the AE is reminded, as fractions of the contact window. */
+export function reminderTimes(assignedAt: number, tier: Tier, policy: Policy): number[] {
+  const { contactWindow, reminders } = policy.tiers[tier];
+  return [...reminders].sort((a, b) => a - b).map((f) => assignedAt + Math.round(contactWindow * f));
+}

@@ -1,0 +1,52 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createRequire } from 'node:module';
+import { createActivities } from '../activities/index.js';
+import { loadConfig, type BatonConfig } from './config.js';
+
+const require = createRequire(import.meta.url);
+
+/** The workflow entry point, for bundling at start-up when no prebuilt bundle is given. */
+export const workflowsPath = require.resolve('../workflows/index.ts');
+
+export interface BatonWorkerOptions {
+  connection: NativeConnection;
+  config: BatonConfig;
+  /** A prebuilt bundle (`npm run build:workflows`) skips bundling at start-up. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options (tests pass e.g. `maxCachedWorkflows`). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** A worker for task queue `baton-handoffs` running the hand-off workflow and its activities. */
+export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worker> {
+  const { connection, config } = opts;
+  return Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ policyFile: config.policyFile, rosterFile: config.rosterFile, dataDir: config.dataDir }),
+    ...opts.overrides,
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const connection = await NativeConnection.connect({ address });
+  const bundlePath = process.env.BATON_WORKFLOW_BUNDLE;
+  const worker = await createBatonWorker({ connection, config, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
+  console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace})`);
+  try {
+    await worker.run(); // SIGINT/SIGTERM shut it down
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,1 @@
+export { handoff } from './handoff.js';
