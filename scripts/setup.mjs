@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Runs as the npm `prestart` and `pretest` hooks so that on a fresh clone `npm start` and `npm test`
+// set themselves up: install npm dependencies when node_modules is missing or stale, then make sure
+// the Temporal CLI and test server binaries are there. Dependency-free on purpose (it runs before
+// node_modules exists); silent and well under a second when everything is already in place.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const hook = process.env.npm_lifecycle_event ?? 'setup';
+
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+
+/** The lockfile's root entry still lists exactly the dependencies package.json asks for. */
+function lockMatchesPackageJson(pkg, lock) {
+  const locked = lock?.packages?.[''];
+  if (!pkg || !locked) return false;
+  return DEP_FIELDS.every((f) => JSON.stringify(sorted(pkg[f])) === JSON.stringify(sorted(locked[f])));
+}
+
+function sorted(obj) {
+  return Object.fromEntries(Object.entries(obj ?? {}).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Why node_modules needs (re)installing, or undefined when it is current. */
+function installReason() {
+  const installed = mtime(path.join(root, 'node_modules', '.package-lock.json'));
+  if (installed === undefined) return 'node_modules is missing';
+  const lockFile = path.join(root, 'package-lock.json');
+  const lockTime = mtime(lockFile);
+  if (lockTime !== undefined && lockTime > installed) return 'package-lock.json changed';
+  const pkgTime = mtime(path.join(root, 'package.json'));
+  if (pkgTime !== undefined && pkgTime > installed) {
+    // Editing package.json (a new script, say) does not make node_modules stale; changed
+    // dependencies do. Without a lockfile we cannot tell, so reinstall.
+    if (lockTime === undefined) return 'package.json changed';
+    if (!lockMatchesPackageJson(readJson(path.join(root, 'package.json')), readJson(lockFile))) {
+      return 'package.json dependencies differ from package-lock.json';
+    }
+  }
+  return undefined;
+}
+
+function npm(args) {
+  // Inside an npm hook, run the same npm that runs us.
+  const execPath = process.env.npm_execpath;
+  const [cmd, argv] =
+    execPath && /npm-cli\.[cm]?js$/.test(execPath)
+      ? [process.execPath, [execPath, ...args]]
+      : ['npm', args];
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' && cmd === 'npm' });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+const reason = installReason();
+if (reason) {
+  const hasLock = fs.existsSync(path.join(root, 'package-lock.json'));
+  const args = hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  console.error(`baton setup: ${reason}; running npm ${args[0]}`);
+  const status = npm(args);
+  if (status !== 0) {
+    console.error(`baton setup: npm ${args[0]} failed (exit ${status})`);
+    process.exit(status);
+  }
+  // Mark node_modules current even when npm left its hidden lockfile untouched.
+  const hidden = path.join(root, 'node_modules', '.package-lock.json');
+  const now = new Date();
+  if (fs.existsSync(hidden)) fs.utimesSync(hidden, now, now);
+}
+
+const ensure = spawnSync(process.execPath, ['--import', 'tsx', 'src/temporal/ensure-binaries.ts', '--quiet'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (ensure.error) throw ensure.error;
+if (ensure.status !== 0) {
+  const noDownload = !['', '0', 'false', undefined].includes(process.env.BATON_NO_DOWNLOAD?.toLowerCase());
+  // Tests can still fall back to the SDK's own download; `npm start` needs a binary on disk.
+  if (hook === 'pretest' && !noDownload) {
+    console.error("baton setup: continuing; the tests will try the Temporal SDK's own download");
+  } else {
+    process.exit(ensure.status ?? 1);
+  }
+}
