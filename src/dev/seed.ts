@@ -1,0 +1,193 @@
+/**
+ * Demo data for `npm start`: an AE roster and one principal per role with a bearer token.
+ * Written once; later starts reuse the files, so tokens and roster edits survive restarts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { BatonConfig } from '../config.js';
+import type { Ae } from '../domain/roster.js';
+
+export type Role = 'sdr' | 'ae' | 'manager' | 'ops' | 'admin';
+
+export interface DevPrincipal {
+  id: string;
+  role: Role;
+  name: string;
+  /** Plain bearer token; only ever stored in `<dataDir>/dev-principals.json`. */
+  token: string;
+}
+
+/** An entry of `config.tokensFile`: what the API needs to authenticate, without the token itself. */
+export interface TokenEntry {
+  id: string;
+  role: Role;
+  name: string;
+  tokenSha256: string;
+}
+
+/** The demo AEs (DESIGN §2.6), all reporting to `mgr-ana`. */
+export const DEV_ROSTER: Ae[] = [
+  {
+    id: 'ae-kim',
+    name: 'Kim Lee',
+    email: 'kim@example.com',
+    regions: ['US', 'CA'],
+    employeeBands: [{ min: 50, max: 999 }],
+    industries: [],
+    capacity: 10,
+    weight: 1,
+    senior: false,
+    timeZone: 'America/Chicago',
+    managerId: 'mgr-ana',
+    active: true,
+    outOfOffice: [],
+  },
+  {
+    id: 'ae-lena',
+    name: 'Lena Fischer',
+    email: 'lena@example.com',
+    regions: ['GB', 'IE', 'DE', 'FR', 'NL'],
+    employeeBands: [],
+    industries: [],
+    capacity: 10,
+    weight: 1,
+    senior: false,
+    timeZone: 'Europe/Berlin',
+    managerId: 'mgr-ana',
+    active: true,
+    outOfOffice: [],
+  },
+  {
+    id: 'ae-sam',
+    name: 'Sam Okafor',
+    email: 'sam@example.com',
+    regions: [],
+    employeeBands: [],
+    industries: [],
+    capacity: 12,
+    weight: 1,
+    senior: true,
+    timeZone: 'America/New_York',
+    managerId: 'mgr-ana',
+    active: true,
+    outOfOffice: [],
+  },
+  {
+    id: 'ae-noor',
+    name: 'Noor Haddad',
+    email: 'noor@example.com',
+    regions: ['US', 'CA'],
+    employeeBands: [{ min: 1000, max: null }],
+    industries: ['software', 'fintech'],
+    capacity: 8,
+    weight: 1,
+    senior: false,
+    timeZone: 'America/Los_Angeles',
+    managerId: 'mgr-ana',
+    active: true,
+    outOfOffice: [],
+  },
+];
+
+const DEV_PEOPLE: Omit<DevPrincipal, 'token'>[] = [
+  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park' },
+  { id: 'sdr-max', role: 'sdr', name: 'Max Weber' },
+  ...DEV_ROSTER.map((ae) => ({ id: ae.id, role: 'ae' as const, name: ae.name })),
+  { id: 'mgr-ana', role: 'manager', name: 'Ana Ortiz' },
+  { id: 'ops-pat', role: 'ops', name: 'Pat Rivera' },
+  { id: 'admin-root', role: 'admin', name: 'Baton Admin' },
+];
+
+export function devPrincipalsFile(config: BatonConfig): string {
+  return path.join(config.dataDir, 'dev-principals.json');
+}
+
+export function sha256Hex(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function newToken(): string {
+  return `bt_${randomBytes(24).toString('base64url')}`;
+}
+
+export async function seedDev(config: BatonConfig): Promise<{ principals: DevPrincipal[] }> {
+  await fs.mkdir(config.dataDir, { recursive: true });
+
+  if ((await readJson(config.rosterFile)) === undefined) {
+    await writeJson(config.rosterFile, DEV_ROSTER, 0o644);
+  }
+
+  const file = devPrincipalsFile(config);
+  let principals = (await readJson(file)) as DevPrincipal[] | undefined;
+  if (principals === undefined) {
+    principals = DEV_PEOPLE.map((p) => ({ ...p, token: newToken() }));
+    await writeJson(file, principals, 0o600);
+  } else if (!isPrincipalList(principals)) {
+    throw new Error(`${file} is not a list of {id, role, name, token}; delete it to re-seed the dev principals`);
+  }
+
+  await syncTokens(config.tokensFile, principals);
+  return { principals };
+}
+
+/** Makes the tokens file carry every dev principal's hash; entries for anyone else are kept. */
+async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promise<void> {
+  const existing = (await readJson(tokensFile)) ?? [];
+  if (!Array.isArray(existing)) throw new Error(`${tokensFile} is not a JSON array of token entries`);
+  const entries = existing as TokenEntry[];
+  const wanted: TokenEntry[] = principals.map(({ id, role, name, token }) => ({
+    id,
+    role,
+    name,
+    tokenSha256: sha256Hex(token),
+  }));
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const stale = wanted.some((w) => {
+    const e = byId.get(w.id);
+    return !e || e.role !== w.role || e.name !== w.name || e.tokenSha256 !== w.tokenSha256;
+  });
+  if (!stale) return;
+  const ids = new Set(wanted.map((w) => w.id));
+  await writeJson(tokensFile, [...entries.filter((e) => !ids.has(e.id)), ...wanted], 0o600);
+}
+
+function isPrincipalList(value: unknown): value is DevPrincipal[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (p) =>
+        typeof p === 'object' &&
+        p !== null &&
+        typeof p.id === 'string' &&
+        typeof p.name === 'string' &&
+        typeof p.token === 'string' &&
+        ['sdr', 'ae', 'manager', 'ops', 'admin'].includes(p.role),
+    )
+  );
+}
+
+/** The parsed file, or undefined when it does not exist. */
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or delete it`);
+  }
+}
+
+/** Write-then-rename, so a crash never leaves half a file behind. */
+async function writeJson(file: string, value: unknown, mode: number): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
+  await fs.chmod(tmp, mode);
+  await fs.rename(tmp, file);
+}
