@@ -1,0 +1,166 @@
+/**
+ * `npm start`: the whole dev stack in one process — Temporal (the CLI dev server on a SQLite file
+ * under the data dir, unless TEMPORAL_ADDRESS names a server), demo principals and roster, the
+ * worker and the HTTP API. Ctrl-C stops it in order; a second Ctrl-C forces the exit.
+ */
+import fs from 'node:fs/promises';
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startApi } from './api/server.js';
+import { loadConfig } from './config.js';
+import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
+import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
+import { createBatonWorker } from './worker.js';
+
+type Cleanup = { name: string; run: () => Promise<void> };
+
+const GRPC_UNIMPLEMENTED = 12;
+const GRPC_PERMISSION_DENIED = 7;
+
+/** Undo steps in start order; shutdown runs them backwards (API → worker → connections → Temporal). */
+const cleanups: Cleanup[] = [];
+let stopping: Promise<void> | undefined;
+
+async function main(): Promise<void> {
+  // This process decides the shutdown order, not the SDK's default signal handlers; and the
+  // worker's start-up chatter (bundling, state changes) would bury the banner.
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onSignal(signal));
+
+  const config = loadConfig();
+  await fs.mkdir(config.dataDir, { recursive: true });
+
+  let address: string;
+  let uiUrl: string | undefined;
+  if (config.temporalAddress) {
+    address = config.temporalAddress;
+    const admin = await Connection.connect({ address });
+    try {
+      await prepareExistingServer(admin, config.namespace);
+    } finally {
+      await admin.close();
+    }
+  } else {
+    log(`starting the Temporal dev server (data in ${config.dataDir})…`);
+    const server = await startDevServer(config);
+    cleanups.push({ name: 'Temporal dev server', run: server.stop });
+    address = server.address;
+    uiUrl = server.uiUrl;
+  }
+  bailIfStopping();
+
+  const { principals } = await seedDev(config);
+
+  const connection = await Connection.connect({ address });
+  cleanups.push({ name: 'client connection', run: () => connection.close() });
+  const nativeConnection = await NativeConnection.connect({ address });
+  cleanups.push({ name: 'worker connection', run: () => nativeConnection.close() });
+  bailIfStopping();
+
+  const worker = await createBatonWorker({ connection: nativeConnection, config });
+  const running = worker.run();
+  cleanups.push({
+    name: 'worker',
+    run: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  });
+  running.catch((err: unknown) => {
+    if (stopping) return;
+    console.error('baton: the worker stopped unexpectedly:', err);
+    void shutdown(1);
+  });
+  bailIfStopping();
+
+  const client = new Client({ connection, namespace: config.namespace });
+  const api = await startApi({ client, config });
+  cleanups.push({ name: 'API', run: () => api.close() });
+  bailIfStopping();
+
+  printBanner({ apiUrl: api.url, uiUrl, address, principalsFile: devPrincipalsFile(config), principals });
+}
+
+/** An existing server (TEMPORAL_ADDRESS): same search attributes and retention as the dev server. */
+async function prepareExistingServer(connection: Connection, namespace: string): Promise<void> {
+  try {
+    await registerSearchAttributes(connection, namespace);
+    await ensureRetention(connection, namespace, RETENTION_DAYS);
+  } catch (err) {
+    // Temporal Cloud and locked-down clusters refuse operator calls; an admin registers them there.
+    if (isGrpcServiceError(err) && (err.code === GRPC_PERMISSION_DENIED || err.code === GRPC_UNIMPLEMENTED)) {
+      log(`warning: could not register search attributes / retention on ${namespace}: ${err.message}`);
+      return;
+    }
+    throw err;
+  }
+}
+
+function printBanner(info: {
+  apiUrl: string;
+  uiUrl: string | undefined;
+  address: string;
+  principalsFile: string;
+  principals: DevPrincipal[];
+}): void {
+  const sdr = info.principals.find((p) => p.role === 'sdr');
+  const lines = [
+    '',
+    'Baton is running.',
+    `  API          ${info.apiUrl}   (OpenAPI: ${info.apiUrl}/openapi.json)`,
+    info.uiUrl ? `  Temporal UI  ${info.uiUrl}` : `  Temporal     ${info.address}`,
+    `  Tokens       ${info.principalsFile}`,
+    '',
+    ...info.principals.map((p) => `    ${p.role.padEnd(8)} ${p.id.padEnd(11)} ${p.token}`),
+    '',
+    'Try:',
+    `  curl -s -H 'Authorization: Bearer ${sdr?.token ?? '<token>'}' ${info.apiUrl}/v1/handoffs`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+class Stopping extends Error {}
+
+function bailIfStopping(): void {
+  if (stopping) throw new Stopping();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    log(`${signal} again: exiting now`);
+    process.exit(130);
+  }
+  log(`${signal}: shutting down (press Ctrl-C again to force)…`);
+  void shutdown(0);
+}
+
+function shutdown(code: number): Promise<void> {
+  stopping ??= (async () => {
+    let failed = false;
+    for (const step of cleanups.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        failed = true;
+        console.error(`baton: stopping the ${step.name} failed:`, err);
+      }
+    }
+    cleanups.length = 0;
+    process.exit(failed && code === 0 ? 1 : code);
+  })();
+  return stopping;
+}
+
+function log(message: string): void {
+  console.error(`baton: ${message}`);
+}
+
+main().catch(async (err: unknown) => {
+  if (err instanceof Stopping) return; // a signal arrived during start-up; shutdown() is under way
+  console.error('baton: start-up failed:', err instanceof Error ? err.message : err);
+  if (process.env.DEBUG && err instanceof Error) console.error(err.stack);
+  await shutdown(1);
+});
