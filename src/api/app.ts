@@ -1,0 +1,111 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { bearerAuth } from './auth.js';
+import { MAX_BODY_BYTES } from './body.js';
+import { problemResponse, ProblemError } from './problem.js';
+import { createRouter, type ApiDeps, type AppEnv } from './router.js';
+import { handoffRoutes } from './routes/handoffs.js';
+import { healthRoutes } from './routes/health.js';
+import { scoringRoutes } from './routes/scoring.js';
+import { temporalProblem } from './temporal.js';
+
+export type { ApiDeps } from './router.js';
+
+/** The Baton HTTP API (DESIGN §4), assembled in one place. Test it with `app.request()`. */
+export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  app.use('/v1/*', bearerAuth(deps.principals));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ProblemError('payload-too-large', `the body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.route('/v1/handoffs', handoffRoutes(deps));
+  app.route('/v1/scoring', scoringRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A Baton token; `npm start` prints the demo tokens.',
+  });
+  let document: unknown;
+  app.get('/openapi.json', (c) => {
+    document ??= app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Baton',
+        version: '1',
+        description: 'SDR → AE lead hand-off as a durable Temporal workflow. Errors are RFC 9457 problem details (application/problem+json).',
+      },
+      tags: [
+        { name: 'hand-offs', description: 'Submit, read and act on hand-offs' },
+        { name: 'scoring', description: 'Preview the scoring matrix' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    });
+    return c.json(document);
+  });
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      return problemResponse(
+        c,
+        new ProblemError('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(', ')}`, {
+          headers: { Allow: allowed.join(', ') },
+        }),
+      );
+    }
+    return problemResponse(c, new ProblemError('not-found', `no route ${c.req.method} ${c.req.path}`));
+  });
+
+  app.onError((err, c) => problemResponse(c, toProblem(err, c)));
+
+  return app;
+}
+
+/** Anything thrown while serving, as a problem; unexpected errors are logged and answered without detail. */
+function toProblem(err: unknown, c: Context): ProblemError {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ProblemError('payload-too-large', `the body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
+    if (err.status === 415) return new ProblemError('unsupported-media-type', 'the body must be JSON (Content-Type: application/json)');
+    if (err.status === 400) return new ProblemError('malformed-request', err.message || 'malformed request');
+    if (err.status === 401) return new ProblemError('unauthorized', err.message || 'authentication required');
+    if (err.status === 403) return new ProblemError('forbidden', err.message || 'forbidden');
+    if (err.status === 404) return new ProblemError('not-found', err.message || 'not found');
+  }
+  const unavailable = temporalProblem(err);
+  if (unavailable) {
+    console.warn(`${c.req.method} ${c.req.path}: ${unavailable.message} (${describe(err)})`);
+    return unavailable;
+  }
+  console.error(`${c.req.method} ${c.req.path} failed:`, err);
+  return new ProblemError('internal', 'an unexpected error occurred; it has been logged');
+}
+
+function describe(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) parts.push(e.message);
+  return parts.join(' ← ') || String(err);
+}
+
+/** Methods registered for a path, so a wrong method is 405 with `Allow` rather than 404. */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL' || route.path.includes('*')) continue;
+    const pattern = new RegExp(`^${route.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  return [...methods].sort();
+}

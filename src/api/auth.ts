@@ -1,0 +1,110 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { MiddlewareHandler } from 'hono';
+import { ROLES, type Role } from '../domain/actions.js';
+import { ProblemError } from './problem.js';
+
+/** Who is calling: the principal a bearer token maps to (DESIGN §4). */
+export interface Principal {
+  id: string;
+  role: Role;
+  name: string;
+}
+
+/** One entry of `config.tokensFile`: the token itself is never stored, only its SHA-256. */
+export const TokenEntrySchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  role: z.enum(ROLES),
+  name: z.string().min(1).max(200),
+  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'hex SHA-256 of the token'),
+});
+export type TokenEntry = z.infer<typeof TokenEntrySchema>;
+
+export function sha256(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Maps bearer tokens to principals by comparing SHA-256 digests in constant time. */
+export class TokenStore {
+  private readonly entries: { digest: Buffer; principal: Principal }[];
+
+  constructor(entries: readonly TokenEntry[]) {
+    this.entries = entries.map(({ tokenSha256, ...principal }) => ({ digest: Buffer.from(tokenSha256, 'hex'), principal }));
+  }
+
+  /** Reads the tokens file; a missing file means nobody can authenticate yet. */
+  static async load(file: string): Promise<TokenStore> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new TokenStore([]);
+      throw err;
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`tokens file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = z.array(TokenEntrySchema).safeParse(document);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      throw new Error(`tokens file ${file} is invalid: ${issues}`);
+    }
+    return new TokenStore(parsed.data);
+  }
+
+  /** Hands out principals for plain tokens (tests). */
+  static fromTokens(tokens: readonly (Principal & { token: string })[]): TokenStore {
+    return new TokenStore(tokens.map(({ token, ...principal }) => ({ ...principal, tokenSha256: sha256(token).toString('hex') })));
+  }
+
+  authenticate(token: string): Principal | undefined {
+    const digest = sha256(token);
+    let found: Principal | undefined;
+    // Every entry is compared, so the time taken says nothing about which one matched.
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, digest) && found === undefined) found = entry.principal;
+    }
+    return found;
+  }
+}
+
+export type AuthEnv = { Variables: { principal: Principal } };
+
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
+
+/** `Authorization: Bearer <token>` → `c.get('principal')`, or 401. */
+export function bearerAuth(store: TokenStore): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const header = c.req.header('Authorization');
+    if (!header) throw new ProblemError('unauthorized', 'send Authorization: Bearer <token>', { headers: CHALLENGE });
+    const match = /^Bearer[ \t]+([A-Za-z0-9\-._~+/]+=*)[ \t]*$/i.exec(header);
+    if (!match) {
+      throw new ProblemError('unauthorized', 'the Authorization header must be "Bearer <token>"', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="baton", error="invalid_request"' },
+      });
+    }
+    const principal = store.authenticate(match[1]!);
+    if (!principal) {
+      throw new ProblemError('unauthorized', 'the bearer token is not valid', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="baton", error="invalid_token"' },
+      });
+    }
+    c.set('principal', principal);
+    await next();
+  };
+}
+
+/** 403 unless the caller has one of the roles. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const { role, id } = c.get('principal');
+    if (!roles.includes(role)) {
+      throw new ProblemError('forbidden', `${id} (${role}) may not do this; allowed roles: ${roles.join(', ')}`);
+    }
+    await next();
+  };
+}

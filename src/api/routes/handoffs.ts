@@ -1,0 +1,387 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
+import type { Message, Role } from '../../domain/actions.js';
+import type { Submission } from '../../domain/lead.js';
+import { TIERS } from '../../domain/policy.js';
+import { handoffClock } from '../../domain/tiers.js';
+import { OUTCOMES, STAGES, type HandoffState } from '../../domain/state.js';
+import {
+  AssignedAeKey,
+  CompanyNameKey,
+  ContactDeadlineKey,
+  HandoffOutcomeKey,
+  HandoffStageKey,
+  HandoffTierKey,
+  LeadScoreKey,
+  SdrIdKey,
+} from '../../temporal/search-attributes.js';
+import {
+  acceptUpdate,
+  markContactedUpdate,
+  rejectUpdate,
+  reportOutcomeUpdate,
+  submitFeedbackUpdate,
+  updateChecklistUpdate,
+  withdrawUpdate,
+  WORKFLOW_TYPE,
+  workflowIdFor,
+  type HandoffStart,
+} from '../../../workflows/messages.js';
+import { requireRole, type Principal } from '../auth.js';
+import { jsonBody } from '../body.js';
+import { problemResponses, ProblemError } from '../problem.js';
+import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
+import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQuerySchema, type HandoffSummarySchema } from '../schemas.js';
+import { assessLead, staticDetails, staticSummary, submissionHash } from '../submission.js';
+import { QUERY_TIMEOUT_MS, readState, sendUpdate, withDeadline } from '../temporal.js';
+
+/** The memo key holding the fingerprint of the submission that started a hand-off. */
+export const SUBMISSION_HASH_MEMO = 'submissionHash';
+/** How long a new submission waits for the workflow's first answer before replying without it. */
+const FIRST_STATE_WAIT_MS = 5_000;
+/** At risk: the first-contact deadline is less than this far away. */
+const AT_RISK_WITHIN_MS = 2 * 3_600_000;
+
+type HandoffWorkflow = (start: HandoffStart) => Promise<HandoffState>;
+
+const SDR_ACTORS: Role[] = ['sdr', 'manager', 'admin'];
+const AE_ACTORS: Role[] = ['ae', 'manager', 'admin'];
+
+const json = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } } });
+const stateResponse = (description: string) => ({ description, ...json(HandoffStateSchema) });
+
+const location = (handoffId: string): string => `/v1/handoffs/${encodeURIComponent(handoffId)}`;
+
+/** The hand-off resource (DESIGN §4): submit, read, list, and the SDR's and AE's actions. */
+export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
+  const router = createRouter();
+  const { client } = deps;
+  const now = deps.now ?? Date.now;
+
+  router.openapi(
+    createRoute({
+      method: 'post',
+      path: '/',
+      operationId: 'submitHandoff',
+      tags: ['hand-offs'],
+      summary: 'Submit a hand-off (draft or complete)',
+      description:
+        '`handoffId` is the idempotency key: the same body again answers 200 with the current state; the same id with a different body is 409. The SDR is the caller, never a body field.',
+      security: bearerSecurity,
+      middleware: [requireRole('sdr'), jsonBody()] as const,
+      request: { body: { required: true, ...json(bodies.Submission) } },
+      responses: {
+        201: { ...stateResponse('Created: the new hand-off'), headers: { Location: { schema: { type: 'string' } } } },
+        200: stateResponse('The same submission again: the current state'),
+        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'duplicate-handoff', 'payload-too-large', 'validation', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const submission = c.req.valid('json');
+      c.header('Location', location(submission.handoffId));
+      if (await startHandoff(deps, principal, submission)) {
+        return c.json((await firstState(client, submission.handoffId)) ?? pendingState(deps, principal, submission), 201);
+      }
+      return c.json(await readState(client, submission.handoffId), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/',
+      operationId: 'listHandoffs',
+      tags: ['hand-offs'],
+      summary: 'List hand-offs, newest first',
+      description: 'Managers, ops and admins see every hand-off; an SDR sees the ones they submitted, an AE the ones assigned to them.',
+      security: bearerSecurity,
+      request: { query: ListQuerySchema },
+      responses: {
+        200: { description: 'One page of hand-off summaries', ...json(HandoffListSchema) },
+        ...problemResponses('unauthorized', 'forbidden', 'validation', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const filters = { ...c.req.valid('query') };
+      if (principal.role === 'sdr') filters.sdr = ownFilter(principal, filters.sdr, 'sdr');
+      if (principal.role === 'ae') filters.ae = ownFilter(principal, filters.ae, 'ae');
+      const query = visibilityQuery(filters, now());
+      const pageToken = filters.pageToken ? Buffer.from(filters.pageToken, 'base64url') : undefined;
+      let response;
+      try {
+        response = await withDeadline(client, QUERY_TIMEOUT_MS, () =>
+          client.workflowService.listWorkflowExecutions({
+            namespace: client.options.namespace,
+            query,
+            pageSize: filters.pageSize,
+            nextPageToken: pageToken,
+          }),
+        );
+      } catch (err) {
+        // The server refuses a page token it did not issue as an invalid argument.
+        if (pageToken && (err as { code?: number }).code === 3) {
+          throw new ProblemError('validation', 'pageToken is not a token from a previous page', { errors: [{ path: 'pageToken', message: 'not a nextPageToken' }] });
+        }
+        throw err;
+      }
+      const items = await Promise.all(response.executions.map((raw) => summarize(client, raw)));
+      const next = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+      return c.json({ items, nextPageToken: next }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}',
+      operationId: 'getHandoff',
+      tags: ['hand-offs'],
+      summary: 'Read a hand-off',
+      description: 'Its owning SDR, its assigned AE, managers, ops and admins may read it.',
+      security: bearerSecurity,
+      request: { params: HandoffIdParams },
+      responses: {
+        200: stateResponse('The read model of the hand-off'),
+        ...problemResponses('unauthorized', 'forbidden', 'not-found', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const state = await readState(client, c.req.valid('param').id);
+      assertMayRead(c.get('principal'), state);
+      return c.json(state, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/{id}',
+      operationId: 'updateChecklist',
+      tags: ['hand-offs'],
+      summary: 'Fill checklist items',
+      description:
+        'Any subset of the submission body (without `handoffId`), while the hand-off is `awaiting_checklist`. Within a section the given fields replace the old ones; lists are replaced whole. When the checklist becomes complete the answer waits until the hand-off is gated, scored and routed.',
+      security: bearerSecurity,
+      middleware: [requireRole(...SDR_ACTORS), jsonBody()] as const,
+      request: { params: HandoffIdParams, body: { required: true, ...json(bodies.ChecklistPatch) } },
+      responses: {
+        200: stateResponse('The hand-off after the update'),
+        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'not-found', 'refused-transition', 'handoff-closed', 'payload-too-large', 'validation', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const { id } = c.req.valid('param');
+      assertOwningSdr(principal, await readState(client, id));
+      return c.json(await sendUpdate(client, id, updateChecklistUpdate, { ...c.req.valid('json'), actor: actorOf(principal) }), 200);
+    },
+  );
+
+  const action = <S extends z.ZodType<object>>(spec: {
+    name: string;
+    summary: string;
+    body: S;
+    update: UpdateDefinition<HandoffState, [Message<z.output<S>>]>;
+    actors: 'sdr' | 'ae';
+    optionalBody?: boolean;
+  }): void => {
+    const ae = spec.actors === 'ae';
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/{id}/${spec.name}`,
+        operationId: `${spec.name}Handoff`,
+        tags: ['hand-offs'],
+        summary: spec.summary,
+        description: ae ? 'The assigned AE (or a manager).' : 'The owning SDR (or a manager).',
+        security: bearerSecurity,
+        middleware: [requireRole(...(ae ? AE_ACTORS : SDR_ACTORS)), jsonBody({ optional: spec.optionalBody })] as const,
+        request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
+        responses: {
+          200: stateResponse('The hand-off after the action'),
+          ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'not-found', 'refused-transition', 'handoff-closed', 'payload-too-large', 'validation', 'unavailable'),
+        },
+      }),
+      async (c) => {
+        // The route is generic in its body schema, which hides the validated types from Hono.
+        const req = c.req as unknown as { valid(target: 'param'): { id: string }; valid(target: 'json'): z.output<S> };
+        const principal = c.get('principal');
+        const { id } = req.valid('param');
+        const state = await readState(client, id);
+        if (ae) assertAssignedAe(principal, state);
+        else assertOwningSdr(principal, state);
+        const body = req.valid('json');
+        return c.json(await sendUpdate(client, id, spec.update, { ...body, actor: actorOf(principal) }), 200);
+      },
+    );
+  };
+
+  action({ name: 'accept', summary: 'Accept the hand-off', body: bodies.Accept, update: acceptUpdate, actors: 'ae', optionalBody: true });
+  action({ name: 'reject', summary: 'Reject the hand-off with a reason', body: bodies.Reject, update: rejectUpdate, actors: 'ae' });
+  action({ name: 'contacted', summary: 'Record the first contact', body: bodies.Contacted, update: markContactedUpdate, actors: 'ae' });
+  action({ name: 'outcome', summary: 'Report the outcome', body: bodies.Outcome, update: reportOutcomeUpdate, actors: 'ae' });
+  action({ name: 'feedback', summary: 'Rate how ready the lead was', body: bodies.Feedback, update: submitFeedbackUpdate, actors: 'ae' });
+  action({ name: 'withdraw', summary: 'Withdraw the hand-off before it is assigned', body: bodies.Withdraw, update: withdrawUpdate, actors: 'sdr', optionalBody: true });
+
+  return router;
+}
+
+const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
+
+function assertMayRead(principal: Principal, state: HandoffState): void {
+  if (principal.role === 'sdr' && state.sdrId !== principal.id) throw new ProblemError('forbidden', 'this hand-off belongs to another SDR');
+  if (principal.role === 'ae' && state.assignedAe !== principal.id) throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
+}
+
+function assertOwningSdr(principal: Principal, state: HandoffState): void {
+  if (principal.role === 'sdr' && state.sdrId !== principal.id) throw new ProblemError('forbidden', 'this hand-off belongs to another SDR');
+}
+
+function assertAssignedAe(principal: Principal, state: HandoffState): void {
+  if (principal.role === 'ae' && state.assignedAe !== principal.id) throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
+}
+
+/** SDRs and AEs list only their own hand-offs; asking for someone else's is 403. */
+function ownFilter(principal: Principal, asked: string | undefined, param: 'sdr' | 'ae'): string {
+  if (asked !== undefined && asked !== principal.id) throw new ProblemError('forbidden', `as ${principal.role} ${principal.id} you can only list your own hand-offs (${param}=${principal.id})`);
+  return principal.id;
+}
+
+/**
+ * Starts the hand-off workflow; `false` when this SDR already submitted this very body under this
+ * id (idempotent replay). Any other reuse of the id is 409, without saying whose it is.
+ */
+async function startHandoff(deps: ApiDeps, principal: Principal, submission: Submission): Promise<boolean> {
+  const { client, config, policy } = deps;
+  const { handoffId, ...lead } = submission;
+  const hash = submissionHash(submission);
+  const assessment = assessLead(lead, policy);
+  const workflowId = workflowIdFor(handoffId);
+  try {
+    await withDeadline(client, QUERY_TIMEOUT_MS, () =>
+      client.workflow.start<HandoffWorkflow>(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: config.taskQueue,
+        args: [{ handoffId, sdrId: principal.id, lead }],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: HandoffStageKey, value: 'awaiting_checklist' },
+          { key: SdrIdKey, value: principal.id },
+          ...(lead.company?.name ? [{ key: CompanyNameKey, value: lead.company.name }] : []),
+        ],
+        memo: { [SUBMISSION_HASH_MEMO]: hash },
+        staticSummary: staticSummary(lead, assessment),
+        staticDetails: staticDetails(principal.id, lead, assessment),
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const existing = await withDeadline(client, QUERY_TIMEOUT_MS, () => client.workflow.getHandle(workflowId).describe());
+  if (existing.typedSearchAttributes.get(SdrIdKey) !== principal.id) {
+    throw new ProblemError('duplicate-handoff', `handoffId ${handoffId} is already taken; use another idempotency key`);
+  }
+  if (existing.memo?.[SUBMISSION_HASH_MEMO] !== hash) {
+    throw new ProblemError(
+      'duplicate-handoff',
+      `hand-off ${handoffId} was already submitted with a different body; PATCH it to change checklist items, or use a new handoffId`,
+    );
+  }
+  return false;
+}
+
+/** The state of a just-started hand-off, once its workflow has run its first task (bounded wait). */
+async function firstState(client: Client, handoffId: string): Promise<HandoffState | undefined> {
+  try {
+    return await readState(client, handoffId, { timeoutMs: FIRST_STATE_WAIT_MS });
+  } catch (err) {
+    console.warn(`hand-off ${handoffId} started, but its state is not readable yet: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** What the start already knows, when the workflow has not answered yet (no worker polling, say). */
+function pendingState(deps: ApiDeps, principal: Principal, submission: Submission): HandoffState {
+  const { handoffId, ...lead } = submission;
+  const assessment = assessLead(lead, deps.policy);
+  const submittedAt = deps.now?.() ?? Date.now();
+  const clock = handoffClock(submittedAt, assessment.provisionalTier, deps.policy);
+  return {
+    id: handoffId,
+    stage: 'awaiting_checklist',
+    sdrId: principal.id,
+    previousAes: [],
+    provisionalTier: assessment.provisionalTier,
+    provisionalScore: assessment.score.total,
+    icp: assessment.icp,
+    checklist: assessment.checklist,
+    deadlines: {
+      handoffBy: new Date(clock.handoffBy).toISOString(),
+      ...(assessment.checklist.complete ? {} : { expiresAt: new Date(clock.expiresAt).toISOString() }),
+    },
+    handoffWindowMissed: false,
+    escalations: 0,
+    bookingAttempts: [],
+    submittedAt: new Date(submittedAt).toISOString(),
+    policyVersion: deps.policy.version,
+    lead,
+    timeline: [],
+  };
+}
+
+type ListFilters = z.output<typeof ListQuerySchema>;
+
+/** A visibility literal: single-quoted, with quotes and backslashes escaped. */
+export function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The Temporal visibility query for a list request (DESIGN §3 search attributes). */
+export function visibilityQuery(filters: Omit<ListFilters, 'pageSize' | 'pageToken'>, nowMs: number): string {
+  const clauses = [`WorkflowType = ${quote(WORKFLOW_TYPE)}`];
+  if (filters.stage) clauses.push(`${HandoffStageKey.name} = ${quote(filters.stage)}`);
+  if (filters.tier) clauses.push(`${HandoffTierKey.name} = ${quote(filters.tier)}`);
+  if (filters.ae) clauses.push(`${AssignedAeKey.name} = ${quote(filters.ae)}`);
+  if (filters.sdr) clauses.push(`${SdrIdKey.name} = ${quote(filters.sdr)}`);
+  if (filters.atRisk === true) {
+    clauses.push(`${HandoffStageKey.name} IN (${quote('assigned')}, ${quote('accepted')})`);
+    clauses.push(`${ContactDeadlineKey.name} < ${quote(new Date(nowMs + AT_RISK_WITHIN_MS).toISOString())}`);
+  } else if (filters.atRisk === false) {
+    clauses.push(
+      `(${HandoffStageKey.name} NOT IN (${quote('assigned')}, ${quote('accepted')}) OR ${ContactDeadlineKey.name} >= ${quote(new Date(nowMs + AT_RISK_WITHIN_MS).toISOString())})`,
+    );
+  }
+  return clauses.join(' AND ');
+}
+
+type RawExecution = Parameters<typeof executionInfoFromRaw>[0];
+
+function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | null {
+  return value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : null;
+}
+
+async function summarize(client: Client, raw: RawExecution): Promise<z.infer<typeof HandoffSummarySchema>> {
+  const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+  const sa = info.typedSearchAttributes;
+  return {
+    id: info.workflowId.replace(/^handoff-/, ''),
+    stage: oneOf(STAGES, sa.get(HandoffStageKey)),
+    tier: oneOf(TIERS, sa.get(HandoffTierKey)),
+    outcome: oneOf(OUTCOMES, sa.get(HandoffOutcomeKey)),
+    sdrId: sa.get(SdrIdKey) ?? null,
+    assignedAe: sa.get(AssignedAeKey) ?? null,
+    companyName: sa.get(CompanyNameKey) ?? null,
+    score: sa.get(LeadScoreKey) ?? null,
+    contactDeadline: sa.get(ContactDeadlineKey)?.toISOString() ?? null,
+    startedAt: info.startTime.toISOString(),
+    closedAt: info.closeTime?.toISOString() ?? null,
+    status: info.status.name,
+  };
+}

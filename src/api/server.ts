@@ -1,0 +1,73 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readPolicyFile } from '../../activities/policy.js';
+import { loadConfig, type BatonConfig } from '../config.js';
+import { createApp } from './app.js';
+import { TokenStore } from './auth.js';
+
+/** Open connections get this long to finish their request when the API stops. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Serves the API on `config.port` (0: any free port) and answers the URL it listens on. The policy
+ * and the tokens file are read once at start.
+ */
+export async function startApi(opts: { client: Client; config: BatonConfig }): Promise<{ url: string; close(): Promise<void> }> {
+  const { client, config } = opts;
+  const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
+  const app = createApp({ client, config, policy, principals });
+
+  const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.port }, (info) => resolve({ server, address: info }));
+    server.once('error', reject);
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((resolve, reject) => {
+      const http = server as HttpServer;
+      const force = setTimeout(() => http.closeAllConnections?.(), CLOSE_GRACE_MS);
+      force.unref();
+      http.close((err) => {
+        clearTimeout(force);
+        if (err) reject(err);
+        else resolve();
+      });
+      http.closeIdleConnections?.();
+    }));
+
+  return { url: `http://127.0.0.1:${address.port}`, close };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.namespace });
+  const api = await startApi({ client, config });
+  console.log(`Baton API on ${api.url} (Temporal ${address}, namespace ${config.namespace})`);
+  const stop = (signal: NodeJS.Signals): void => {
+    console.log(`${signal}: stopping the API`);
+    api
+      .close()
+      .then(() => connection.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,133 @@
+import {
+  isGrpcServiceError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Message } from '../domain/actions.js';
+import type { HandoffState } from '../domain/state.js';
+import { INVALID_MESSAGE, REFUSED_TRANSITION, stateQuery, workflowIdFor } from '../../workflows/messages.js';
+import { ProblemError, type FieldError } from './problem.js';
+
+/**
+ * The API's side of the hand-off workflow: reading its state and sending it updates, with bounded
+ * waits, and Temporal's errors turned into problems the caller can act on.
+ */
+export const QUERY_TIMEOUT_MS = 10_000;
+/** Updates may wait for routing (an activity) before they answer. */
+export const UPDATE_TIMEOUT_MS = 30_000;
+export const READY_TIMEOUT_MS = 3_000;
+
+/** The gRPC status codes the API tells apart (grpc-js is not a direct dependency). */
+const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
+
+/** Runs Temporal calls with a deadline, so a missing server or worker never hangs a request. */
+export function withDeadline<T>(client: Client, ms: number, fn: () => Promise<T>): Promise<T> {
+  return client.withDeadline(Date.now() + ms, fn);
+}
+
+/** The grpc status code of a Temporal client error, if it carries one. */
+function grpcCode(err: unknown): number | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e)) return e.code;
+  }
+  return undefined;
+}
+
+/** A query sent before the workflow ran its first task is refused; the start answers shortly. */
+function notReadyYet(err: unknown): boolean {
+  return grpcCode(err) === grpcStatus.FAILED_PRECONDITION;
+}
+
+/**
+ * Query `state` within `timeoutMs` (404 for an unknown hand-off). A workflow that has not run its
+ * first task yet refuses queries; within the time budget the query is retried.
+ */
+export async function readState(client: Client, handoffId: string, opts: { timeoutMs?: number } = {}): Promise<HandoffState> {
+  const handle = client.workflow.getHandle(workflowIdFor(handoffId));
+  const giveUpAt = Date.now() + (opts.timeoutMs ?? QUERY_TIMEOUT_MS);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.withDeadline(giveUpAt, () => handle.query(stateQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ProblemError('not-found', `no hand-off ${handoffId}`, { cause: err });
+      const pause = Math.min(50 * 2 ** attempt, 500);
+      if (!notReadyYet(err) || Date.now() + pause >= giveUpAt) throw err;
+      await sleep(pause);
+    }
+  }
+}
+
+/** Sends an update and returns the state it answers with; refusals become 409, bad payloads 422. */
+export async function sendUpdate<T>(
+  client: Client,
+  handoffId: string,
+  update: UpdateDefinition<HandoffState, [Message<T>]>,
+  input: Message<T>,
+): Promise<HandoffState> {
+  const handle = client.workflow.getHandle(workflowIdFor(handoffId));
+  try {
+    return await withDeadline(client, UPDATE_TIMEOUT_MS, () => handle.executeUpdate(update, { args: [input] }));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const failure = err.cause;
+      if (failure.type === REFUSED_TRANSITION) throw new ProblemError('refused-transition', failure.message, { cause: err });
+      if (failure.type === INVALID_MESSAGE) {
+        throw new ProblemError('validation', failure.message, { errors: fieldErrorsOf(failure.details?.[0]), cause: err });
+      }
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      // The server answers an update to a finished workflow as "not found".
+      if (await exists(client, handoffId)) throw new ProblemError('handoff-closed', `the hand-off ${handoffId} is closed`, { cause: err });
+      throw new ProblemError('not-found', `no hand-off ${handoffId}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function exists(client: Client, handoffId: string): Promise<boolean> {
+  try {
+    await withDeadline(client, QUERY_TIMEOUT_MS, () => client.workflow.getHandle(workflowIdFor(handoffId)).describe());
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+function fieldErrorsOf(details: unknown): FieldError[] | undefined {
+  if (!Array.isArray(details)) return undefined;
+  return details
+    .filter((d): d is { path: unknown; message: unknown } => typeof d === 'object' && d !== null)
+    .map((d) => ({ path: String(d.path ?? ''), message: String(d.message ?? '') }));
+}
+
+/** Temporal trouble that is not the caller's fault: 503 with a hint, never a stack trace. */
+export function temporalProblem(err: unknown): ProblemError | undefined {
+  const retry = { 'Retry-After': '5' };
+  if (err instanceof WorkflowNotFoundError) return new ProblemError('not-found', 'no such hand-off', { cause: err });
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ProblemError('unavailable', 'the hand-off did not answer in time; the action may still complete, so read the hand-off before retrying', {
+      headers: retry,
+      cause: err,
+    });
+  }
+  if (err instanceof QueryRejectedError || err instanceof QueryNotRegisteredError) return undefined;
+  const code = grpcCode(err);
+  if (code === grpcStatus.DEADLINE_EXCEEDED) {
+    return new ProblemError('unavailable', 'Temporal did not answer in time (is a worker polling the task queue?)', { headers: retry, cause: err });
+  }
+  if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.CANCELLED || code === grpcStatus.RESOURCE_EXHAUSTED) {
+    return new ProblemError('unavailable', 'Temporal is unavailable; try again shortly', { headers: retry, cause: err });
+  }
+  if (err instanceof ServiceError && code === undefined) {
+    return new ProblemError('unavailable', 'Temporal could not be reached; try again shortly', { headers: retry, cause: err });
+  }
+  return undefined;
+}
