@@ -27,6 +27,7 @@ function readJson(file) {
   }
 }
 
+const DEPS_CHANGED = 'package.json dependencies differ from package-lock.json';
 const DEP_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
 
 /** The lockfile's root entry still lists exactly the dependencies package.json asks for. */
@@ -53,7 +54,7 @@ function installReason() {
     // dependencies do. Without a lockfile we cannot tell, so reinstall.
     if (lockTime === undefined) return 'package.json changed';
     if (!lockMatchesPackageJson(readJson(path.join(root, 'package.json')), readJson(lockFile))) {
-      return 'package.json dependencies differ from package-lock.json';
+      return DEPS_CHANGED;
     }
   }
   return undefined;
@@ -74,7 +75,10 @@ function npm(args) {
 const reason = installReason();
 if (reason) {
   const hasLock = fs.existsSync(path.join(root, 'package-lock.json'));
-  const args = hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  // A developer who edited dependencies in package.json wants the lockfile updated (`npm install`);
+  // CI must install exactly the lockfile and fail loudly when the two disagree (`npm ci`).
+  const lockStale = reason === DEPS_CHANGED && !process.env.CI;
+  const args = hasLock && !lockStale ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
   console.error(`baton setup: ${reason}; running npm ${args[0]}`);
   const status = npm(args);
   if (status !== 0) {
