@@ -128,11 +128,16 @@ function bailIfStopping(): void {
   if (stopping) throw new Stopping();
 }
 
+let firstSignalAt = 0;
+
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) {
+    // Under `npm start` one Ctrl-C can arrive twice (from the terminal and forwarded by npm).
+    if (Date.now() - firstSignalAt < 500) return;
     log(`${signal} again: exiting now`);
     process.exit(130);
   }
+  firstSignalAt = Date.now();
   log(`${signal}: shutting down (press Ctrl-C again to force)…`);
   void shutdown(0);
 }
