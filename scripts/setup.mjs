@@ -80,9 +80,14 @@ if (reason) {
   const lockStale = reason === DEPS_CHANGED && !process.env.CI;
   const args = hasLock && !lockStale ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
   console.error(`baton setup: ${reason}; running npm ${args[0]}`);
-  const status = npm(args);
+  let status = npm(args);
+  if (status !== 0 && args[0] === 'ci' && !process.env.CI) {
+    // On a developer machine a lockfile npm ci rejects should not block `npm start`.
+    console.error('baton setup: npm ci failed; trying npm install (it may update package-lock.json)');
+    status = npm(['install', '--no-audit', '--no-fund']);
+  }
   if (status !== 0) {
-    console.error(`baton setup: npm ${args[0]} failed (exit ${status})`);
+    console.error(`baton setup: npm install failed (exit ${status})`);
     process.exit(status);
   }
   // Mark node_modules current even when npm left its hidden lockfile untouched.
