@@ -46,7 +46,7 @@ export class TokenStore {
     try {
       document = JSON.parse(text);
     } catch (err) {
-      throw new Error(`tokens file ${file} is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`tokens file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
     const parsed = z.array(TokenEntrySchema).safeParse(document);
     if (!parsed.success) {
@@ -59,6 +59,10 @@ export class TokenStore {
   /** Hands out principals for plain tokens (tests). */
   static fromTokens(tokens: readonly (Principal & { token: string })[]): TokenStore {
     return new TokenStore(tokens.map(({ token, ...principal }) => ({ ...principal, tokenSha256: sha256(token).toString('hex') })));
+  }
+
+  get size(): number {
+    return this.entries.length;
   }
 
   authenticate(token: string): Principal | undefined {

@@ -19,7 +19,7 @@ import { ProblemError, type FieldError } from './problem.js';
  * The API's side of the hand-off workflow: reading its state and sending it updates, with bounded
  * waits, and Temporal's errors turned into problems the caller can act on.
  */
-export const QUERY_TIMEOUT_MS = 10_000;
+export const QUERY_TIMEOUT_MS = 5_000;
 /** Updates may wait for routing (an activity) before they answer. */
 export const UPDATE_TIMEOUT_MS = 30_000;
 export const READY_TIMEOUT_MS = 3_000;
@@ -40,9 +40,12 @@ function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
-/** A query sent before the workflow ran its first task is refused; the start answers shortly. */
+/**
+ * A just-started hand-off cannot answer queries yet: the server refuses them before the first
+ * workflow task, and the workflow registers its handlers only once its policy is loaded.
+ */
 function notReadyYet(err: unknown): boolean {
-  return grpcCode(err) === grpcStatus.FAILED_PRECONDITION;
+  return err instanceof QueryNotRegisteredError || grpcCode(err) === grpcStatus.FAILED_PRECONDITION;
 }
 
 /**
@@ -103,9 +106,10 @@ async function exists(client: Client, handoffId: string): Promise<boolean> {
 
 function fieldErrorsOf(details: unknown): FieldError[] | undefined {
   if (!Array.isArray(details)) return undefined;
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
   return details
     .filter((d): d is { path: unknown; message: unknown } => typeof d === 'object' && d !== null)
-    .map((d) => ({ path: String(d.path ?? ''), message: String(d.message ?? '') }));
+    .map((d) => ({ path: text(d.path), message: text(d.message) }));
 }
 
 /** Temporal trouble that is not the caller's fault: 503 with a hint, never a stack trace. */
@@ -118,10 +122,13 @@ export function temporalProblem(err: unknown): ProblemError | undefined {
       cause: err,
     });
   }
-  if (err instanceof QueryRejectedError || err instanceof QueryNotRegisteredError) return undefined;
+  if (notReadyYet(err)) {
+    return new ProblemError('unavailable', 'the hand-off is still starting (is a worker polling the task queue?); try again shortly', { headers: retry, cause: err });
+  }
+  if (err instanceof QueryRejectedError) return undefined;
   const code = grpcCode(err);
   if (code === grpcStatus.DEADLINE_EXCEEDED) {
-    return new ProblemError('unavailable', 'Temporal did not answer in time (is a worker polling the task queue?)', { headers: retry, cause: err });
+    return new ProblemError('unavailable', 'Temporal did not answer in time: it may be down, or no worker is polling the task queue; try again shortly', { headers: retry, cause: err });
   }
   if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.CANCELLED || code === grpcStatus.RESOURCE_EXHAUSTED) {
     return new ProblemError('unavailable', 'Temporal is unavailable; try again shortly', { headers: retry, cause: err });

@@ -180,7 +180,7 @@ describe('problem+json for malformed requests', () => {
       headers: { Authorization: `Bearer ${TOKENS.sdr}`, 'Content-Type': 'application/json' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     await expectProblem(res, 413, 'payload-too-large');
   });
 });
@@ -239,6 +239,7 @@ describe('problem+json for invalid bodies (422)', () => {
     problem = await expectProblem(await request('POST', '/v1/handoffs/crm-1/accept', { token: TOKENS.ae, body: { extra: true } }), 422, 'validation');
     assert.equal(problem.errors?.[0]?.path, 'extra');
     problem = await expectProblem(await request('PATCH', '/v1/handoffs/crm-1', { token: TOKENS.sdr, body: {} }), 422, 'validation');
+    assert.match(problem.detail, /the patch is empty/);
     problem = await expectProblem(await request('PATCH', '/v1/handoffs/crm-1', { token: TOKENS.sdr, body: { handoffId: 'crm-2' } }), 422, 'validation');
     assert.equal(problem.errors?.[0]?.path, 'handoffId');
   });
@@ -252,6 +253,9 @@ describe('problem+json for invalid bodies (422)', () => {
     assert.equal(problem.errors?.[0]?.path, 'pageSize');
     problem = await expectProblem(await request('GET', '/v1/handoffs?colour=red', { token: TOKENS.manager }), 422, 'validation');
     assert.equal(problem.errors?.[0]?.path, 'colour');
+    // A token this API did not issue for these filters never reaches Temporal.
+    problem = await expectProblem(await request('GET', '/v1/handoffs?pageToken=AAAAAAAAAAAAAAAA', { token: TOKENS.manager }), 422, 'validation');
+    assert.equal(problem.errors?.[0]?.path, 'pageToken');
   });
 
   test('a hand-off id that cannot exist is 404', async () => {

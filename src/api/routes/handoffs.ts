@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
 import { TIERS } from '../../domain/policy.js';
@@ -35,7 +37,7 @@ import { jsonBody } from '../body.js';
 import { problemResponses, ProblemError } from '../problem.js';
 import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
 import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQuerySchema, type HandoffSummarySchema } from '../schemas.js';
-import { assessLead, staticDetails, staticSummary, submissionHash } from '../submission.js';
+import { assessLead, canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
 import { QUERY_TIMEOUT_MS, readState, sendUpdate, withDeadline } from '../temporal.js';
 
 /** The memo key holding the fingerprint of the submission that started a hand-off. */
@@ -82,11 +84,10 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = c.get('principal');
       const submission = c.req.valid('json');
+      const started = await startHandoff(deps, principal, submission);
+      const state = started ? ((await firstState(client, submission.handoffId)) ?? pendingState(deps, principal, submission)) : await readState(client, submission.handoffId);
       c.header('Location', location(submission.handoffId));
-      if (await startHandoff(deps, principal, submission)) {
-        return c.json((await firstState(client, submission.handoffId)) ?? pendingState(deps, principal, submission), 201);
-      }
-      return c.json(await readState(client, submission.handoffId), 200);
+      return started ? c.json(state, 201) : c.json(state, 200);
     },
   );
 
@@ -111,26 +112,18 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       if (principal.role === 'sdr') filters.sdr = ownFilter(principal, filters.sdr, 'sdr');
       if (principal.role === 'ae') filters.ae = ownFilter(principal, filters.ae, 'ae');
       const query = visibilityQuery(filters, now());
-      const pageToken = filters.pageToken ? Buffer.from(filters.pageToken, 'base64url') : undefined;
-      let response;
-      try {
-        response = await withDeadline(client, QUERY_TIMEOUT_MS, () =>
-          client.workflowService.listWorkflowExecutions({
-            namespace: client.options.namespace,
-            query,
-            pageSize: filters.pageSize,
-            nextPageToken: pageToken,
-          }),
-        );
-      } catch (err) {
-        // The server refuses a page token it did not issue as an invalid argument.
-        if (pageToken && (err as { code?: number }).code === 3) {
-          throw new ProblemError('validation', 'pageToken is not a token from a previous page', { errors: [{ path: 'pageToken', message: 'not a nextPageToken' }] });
-        }
-        throw err;
-      }
+      const scope = pageScope(filters);
+      const pageToken = filters.pageToken ? decodePageToken(filters.pageToken, scope) : undefined;
+      const response = await withDeadline(client, QUERY_TIMEOUT_MS, () =>
+        client.workflowService.listWorkflowExecutions({
+          namespace: client.options.namespace,
+          query,
+          pageSize: filters.pageSize,
+          nextPageToken: pageToken,
+        }),
+      );
       const items = await Promise.all(response.executions.map((raw) => summarize(client, raw)));
-      const next = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64url') : null;
+      const next = response.nextPageToken?.length ? encodePageToken(response.nextPageToken, scope) : null;
       return c.json({ items, nextPageToken: next }, 200);
     },
   );
@@ -297,13 +290,24 @@ async function startHandoff(deps: ApiDeps, principal: Principal, submission: Sub
   return false;
 }
 
-/** The state of a just-started hand-off, once its workflow has run its first task (bounded wait). */
+/**
+ * The state of a just-started hand-off, once its workflow has answered (bounded wait). A complete
+ * submission is given the same time to be gated, scored and routed, so the answer says where it
+ * went, as a PATCH completing the checklist does.
+ */
 async function firstState(client: Client, handoffId: string): Promise<HandoffState | undefined> {
+  const giveUpAt = Date.now() + FIRST_STATE_WAIT_MS;
+  let state: HandoffState | undefined;
   try {
-    return await readState(client, handoffId, { timeoutMs: FIRST_STATE_WAIT_MS });
+    for (let attempt = 0; ; attempt++) {
+      state = await readState(client, handoffId, { timeoutMs: giveUpAt - Date.now() });
+      const pause = Math.min(25 * 2 ** attempt, 250);
+      if (!(state.stage === 'awaiting_checklist' && state.checklist.complete) || Date.now() + pause >= giveUpAt) return state;
+      await sleep(pause);
+    }
   } catch (err) {
-    console.warn(`hand-off ${handoffId} started, but its state is not readable yet: ${(err as Error).message}`);
-    return undefined;
+    if (!state) console.warn(`hand-off ${handoffId} started, but its state is not readable yet: ${(err as Error).message}`);
+    return state;
   }
 }
 
@@ -359,6 +363,35 @@ export function visibilityQuery(filters: Omit<ListFilters, 'pageSize' | 'pageTok
     );
   }
   return clauses.join(' AND ');
+}
+
+/** The filters a page token belongs to (not the clock: at-risk pages stay valid as time passes). */
+function pageScope(filters: ListFilters): string {
+  return canonicalJson({ stage: filters.stage, tier: filters.tier, ae: filters.ae, sdr: filters.sdr, atRisk: filters.atRisk });
+}
+
+const CHECK_BYTES = 8;
+const tokenCheck = (serverToken: Uint8Array, scope: string): Buffer =>
+  createHash('sha256').update(scope).update(serverToken).digest().subarray(0, CHECK_BYTES);
+
+/**
+ * Page tokens carry a check of the filters they were issued for, so a garbled token, or one from
+ * another listing, is refused here: Temporal answers a bad token with a retryable error, which
+ * the client would retry until its deadline.
+ */
+function encodePageToken(serverToken: Uint8Array, scope: string): string {
+  return Buffer.concat([tokenCheck(serverToken, scope), serverToken]).toString('base64url');
+}
+
+function decodePageToken(token: string, scope: string): Buffer {
+  const raw = Buffer.from(token, 'base64url');
+  const serverToken = raw.subarray(CHECK_BYTES);
+  if (serverToken.length === 0 || !tokenCheck(serverToken, scope).equals(raw.subarray(0, CHECK_BYTES))) {
+    throw new ProblemError('validation', 'pageToken is not a nextPageToken of this listing (same filters)', {
+      errors: [{ path: 'pageToken', message: 'not a nextPageToken of this listing' }],
+    });
+  }
+  return serverToken;
 }
 
 type RawExecution = Parameters<typeof executionInfoFromRaw>[0];
