@@ -72,8 +72,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export async function handoff(start: HandoffStart): Promise<HandoffState> {
   const workflowId = workflowInfo().workflowId;
-  const policy: Policy = await loadPolicy();
   const submittedAt = Date.now();
+  // Handlers are registered before the policy loads, so the API can query a hand-off at once.
+  let policy!: Policy;
   const state: HandoffState = {
     id: start.handoffId,
     stage: 'awaiting_checklist',
@@ -82,13 +83,13 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     provisionalTier: 'cool',
     provisionalScore: 0,
     icp: { pass: false, failed: [] },
-    checklist: { complete: false, missing: [] },
+    checklist: checkChecklist(start.lead),
     deadlines: { handoffBy: iso(submittedAt) },
     handoffWindowMissed: false,
     escalations: 0,
     bookingAttempts: [],
     submittedAt: iso(submittedAt),
-    policyVersion: policy.version,
+    policyVersion: '(loading)',
     lead: start.lead,
     timeline: [],
   };
@@ -102,7 +103,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   };
 
   /** Re-evaluates everything derived from the lead data while the checklist is open. */
-  const evaluateDraft = (): void => {
+  const evaluateDraft = (policy: Policy): void => {
     state.checklist = checkChecklist(state.lead);
     state.icp = checkIcp(state.lead, policy.icp);
     const score = scoreLead(state.lead, policy.scoring);
@@ -162,9 +163,10 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     updateChecklistUpdate,
     async (message) => {
       const { actor, ...patch } = message;
+      await condition(() => policy !== undefined);
       state.lead = mergeLead(state.lead, ChecklistPatchSchema.parse(patch));
       dataVersion++;
-      evaluateDraft();
+      evaluateDraft(policy);
       record('checklist_updated', who(actor), state.checklist.complete ? 'checklist complete' : `missing: ${state.checklist.missing.join(', ')}`);
       publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
       // Answer with the outcome of a completed checklist (assigned, awaiting an AE, or closed).
@@ -270,7 +272,9 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   );
 
   // ---- the playbook ---------------------------------------------------------------------------
-  evaluateDraft();
+  policy = await loadPolicy();
+  state.policyVersion = policy.version;
+  evaluateDraft(policy);
   record('submitted', start.sdrId, state.checklist.complete ? 'complete' : `draft; missing: ${state.checklist.missing.join(', ')}`);
   publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
   void watchHandoffWindow();

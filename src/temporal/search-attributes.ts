@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 
 /** Baton's search attributes (DESIGN §3): registered by the dev stack and by the compose setup. */
 export const HandoffStageKey = defineSearchAttributeKey('HandoffStage', SearchAttributeType.KEYWORD);
@@ -31,4 +32,15 @@ export function searchAttributeCliArgs(): string[] {
     DATETIME: 'Datetime',
   };
   return batonSearchAttributes.flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type]}`]);
+}
+
+/** `name → indexed value type` as `operatorService.addSearchAttributes` takes them. */
+export function searchAttributeIndexedTypes(keys: readonly { name: string; type: SearchAttributeType }[] = batonSearchAttributes): Record<string, number> {
+  return Object.fromEntries(
+    keys.map((key) => {
+      const type = encodeSearchAttributeIndexedValueType(key.type);
+      if (type === undefined) throw new Error(`no indexed value type for search attribute type ${key.type}`);
+      return [key.name, type];
+    }),
+  );
 }

@@ -1,0 +1,132 @@
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities } from '../../activities/index.js';
+import { repoRoot } from '../../src/config.js';
+import type { Lead } from '../../src/domain/lead.js';
+import type { Ae } from '../../src/domain/roster.js';
+import type { HandoffState } from '../../src/domain/state.js';
+import { workflowsPath } from '../../src/worker.js';
+import { testServerExecutable } from '../../src/temporal/binaries.js';
+import { searchAttributeIndexedTypes } from '../../src/temporal/search-attributes.js';
+import type { handoff } from '../../workflows/handoff.js';
+import { stateQuery, WORKFLOW_TYPE, workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
+import { testRoster } from '../fixtures/leads.js';
+
+export type HandoffHandle = WorkflowHandle<typeof handoff>;
+
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+export const DAY = 24 * HOUR;
+
+// The time-skipping server lacks some capabilities the SDK warns about; errors still show.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  return (bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  dataDir: string;
+  taskQueue: string;
+  /** Starts a hand-off and returns its handle. */
+  start(handoffId: string, lead: Lead, sdrId?: string): Promise<HandoffHandle>;
+  state(handle: HandoffHandle): Promise<HandoffState>;
+  /** Runs `fn` while a worker polls; the worker stops afterwards. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  teardown(): Promise<void>;
+}
+
+/** A time-skipping test server with a roster and the shipped policy (or the one given). */
+export async function createHarness(opts: { roster?: Ae[]; policyFile?: string } = {}): Promise<Harness> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await testServerExecutable() } });
+  // The time-skipping server has no visibility, but it refuses upserts of unregistered attributes.
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes: searchAttributeIndexedTypes() });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-wf-'));
+  const rosterFile = path.join(dataDir, 'roster.json');
+  await writeFile(rosterFile, JSON.stringify(opts.roster ?? testRoster));
+  const taskQueue = `baton-test-${Math.random().toString(36).slice(2)}`;
+  const activities = createActivities({
+    policyFile: opts.policyFile ?? path.join(repoRoot, 'policy', 'default.yaml'),
+    rosterFile,
+    dataDir,
+    log: () => undefined,
+  });
+  const code = await workflowBundle();
+  return {
+    env,
+    dataDir,
+    taskQueue,
+    async start(handoffId, lead, sdrId = 'sdr-jo') {
+      const args: [HandoffStart] = [{ handoffId, sdrId, lead }];
+      return env.client.workflow.start<typeof handoff>(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(handoffId), args });
+    },
+    async state(handle) {
+      return handle.query(stateQuery);
+    },
+    async run(fn) {
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: code, activities });
+      return worker.runUntil(fn);
+    },
+    async teardown() {
+      await env.teardown();
+    },
+  };
+}
+
+/**
+ * Runs one test on its own time-skipping server with a polling worker. A server per test keeps
+ * one test's leftover timers from holding up another's skipped time.
+ */
+export async function withHarness<T>(fn: (h: Harness) => Promise<T>, opts: Parameters<typeof createHarness>[0] = {}): Promise<T> {
+  const h = await createHarness(opts);
+  try {
+    return await h.run(() => fn(h));
+  } finally {
+    await h.teardown();
+  }
+}
+
+/** Waits (in skipped time) until the hand-off reaches a stage. */
+export async function waitForStage(h: Harness, handle: HandoffHandle, stage: HandoffState['stage'], limit = 50): Promise<HandoffState> {
+  for (let i = 0; i < limit; i++) {
+    const state = await h.state(handle);
+    // `submitted` is recorded once the policy is loaded and the draft evaluated.
+    if (state.stage === stage && state.timeline.length > 0) return state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`hand-off ${handle.workflowId} never reached ${stage}: ${JSON.stringify((await h.state(handle)).timeline)}`);
+}
+
+/** The failure type and message of a refused update. */
+export async function refusal(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      return { type: err.cause.type ?? undefined, message: err.cause.message };
+    }
+    throw err;
+  }
+  throw new Error('the update was accepted');
+}
+
+export const ms = (isoText: string | undefined): number => Date.parse(isoText ?? 'invalid');
+
+/**
+ * Asserts an instant fell due at `expected` ms after `from`: never early, and late only by the
+ * real milliseconds a workflow task takes to start on the time-skipping server.
+ */
+export function assertElapsed(from: string | undefined, to: string | undefined, expected: number): void {
+  const elapsed = ms(to) - ms(from);
+  if (!(elapsed >= expected && elapsed < expected + 1000)) {
+    throw new Error(`expected ${expected} ms between ${from} and ${to}, got ${elapsed} ms`);
+  }
+}
