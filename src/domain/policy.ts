@@ -24,9 +24,20 @@ const DurationSchema = z
     return ms;
   });
 
-const FieldSchema = z.string().refine((f) => f in LEAD_FIELDS, {
+const FieldSchema = z.string().refine((f) => Object.hasOwn(LEAD_FIELDS, f), {
   message: `unknown lead field; one of: ${Object.keys(LEAD_FIELDS).join(', ')}`,
 });
+
+/** The kinds of lead field each condition can test; a mismatch would silently never fire. */
+const OP_FIELD_KINDS: Record<string, readonly (typeof LEAD_FIELDS)[string][]> = {
+  between: ['number'],
+  in: ['string'],
+  intersects: ['list'],
+  isTrue: ['boolean'],
+  present: ['string', 'number', 'boolean', 'list'],
+  ratioAtLeast: ['number'],
+  count: ['list'],
+};
 
 /** A rule's condition, on one lead field (or a ratio of two). */
 export const ConditionSchema = z.discriminatedUnion('op', [
@@ -41,6 +52,17 @@ export const ConditionSchema = z.discriminatedUnion('op', [
 ]);
 export type Condition = z.infer<typeof ConditionSchema>;
 
+function checkFieldKinds(when: Condition, ctx: z.RefinementCtx, path: (string | number)[]): void {
+  const fields: [string, string][] =
+    when.op === 'ratioAtLeast' ? [['numerator', when.numerator], ['denominator', when.denominator]] : [['field', when.field]];
+  for (const [key, field] of fields) {
+    const kind = Object.hasOwn(LEAD_FIELDS, field) ? LEAD_FIELDS[field] : undefined;
+    if (kind && !OP_FIELD_KINDS[when.op]!.includes(kind)) {
+      ctx.addIssue({ code: 'custom', path: [...path, key], message: `${when.op} cannot test ${field} (a ${kind} field)` });
+    }
+  }
+}
+
 export const ScoringRuleSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case id such as fit.industry'),
@@ -54,7 +76,8 @@ export const ScoringRuleSchema = z
   .refine((r) => r.pointsEach === undefined || r.when.op === 'count', {
     message: 'pointsEach needs a count condition',
     path: ['pointsEach'],
-  });
+  })
+  .superRefine((rule, ctx) => checkFieldKinds(rule.when, ctx, ['when']));
 export type ScoringRule = z.infer<typeof ScoringRuleSchema>;
 
 const TierPolicySchema = z.strictObject({
