@@ -51,7 +51,7 @@ export class JsonFileStore<T> {
         // A lock older than 30 s belongs to a crashed process.
         const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
         if (age > 30_000) await rm(lock, { force: true });
-        if (attempt > 2000) throw new Error(`could not lock ${this.file}`);
+        if (attempt > 2000) throw new Error(`could not lock ${this.file}`, { cause: err });
         await delay(5);
       }
     }

@@ -12,10 +12,11 @@ import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
 import { createBatonWorker } from './worker.js';
 
+const GRPC_PERMISSION_DENIED = 7;
+const GRPC_UNIMPLEMENTED = 12;
+
 type Cleanup = { name: string; run: () => Promise<void> };
 
-const GRPC_UNIMPLEMENTED = 12;
-const GRPC_PERMISSION_DENIED = 7;
 
 /** Undo steps in start order; shutdown runs them backwards (API → worker → connections → Temporal). */
 const cleanups: Cleanup[] = [];
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   } else {
     log(`starting the Temporal dev server (data in ${config.dataDir})…`);
     const server = await startDevServer(config);
-    cleanups.push({ name: 'Temporal dev server', run: server.stop });
+    cleanups.push({ name: 'Temporal dev server', run: () => server.stop() });
     address = server.address;
     uiUrl = server.uiUrl;
   }
@@ -88,7 +89,7 @@ async function prepareExistingServer(connection: Connection, namespace: string):
     await ensureRetention(connection, namespace, RETENTION_DAYS);
   } catch (err) {
     // Temporal Cloud and locked-down clusters refuse operator calls; an admin registers them there.
-    if (isGrpcServiceError(err) && (err.code === GRPC_PERMISSION_DENIED || err.code === GRPC_UNIMPLEMENTED)) {
+    if (isGrpcServiceError(err) && [GRPC_PERMISSION_DENIED, GRPC_UNIMPLEMENTED].includes(err.code)) {
       log(`warning: could not register search attributes / retention on ${namespace}: ${err.message}`);
       return;
     }

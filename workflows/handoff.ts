@@ -74,6 +74,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   const workflowId = workflowInfo().workflowId;
   const submittedAt = Date.now();
   // Handlers are registered before the policy loads, so the API can query a hand-off at once.
+  // eslint-disable-next-line prefer-const -- assigned once the activity returns, read by handlers
   let policy!: Policy;
   const state: HandoffState = {
     id: start.handoffId,
@@ -280,7 +281,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   void watchHandoffWindow();
 
   await waitForChecklist();
-  if (!isClosed()) await qualify();
+  if (!isClosed()) qualify();
   while (!isClosed() && !state.contact) {
     await route();
     if (!isClosed()) await runContactClock();
@@ -334,7 +335,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   }
 
   /** The ICP gate, then the score and tier; below the threshold the lead goes to nurture. */
-  async function qualify(): Promise<void> {
+  function qualify(): void {
     record('checklist_completed', BATON);
     if (!state.icp.pass) {
       record('icp_failed', BATON, state.icp.failed.map((f) => f.detail).join('; '));

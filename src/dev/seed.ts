@@ -6,7 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BatonConfig } from '../config.js';
+import { z } from 'zod';
+import { ActorSchema } from '../domain/actions.js';
 import type { Ae } from '../domain/roster.js';
+
+const DevPrincipalListSchema = z.array(ActorSchema.extend({ name: z.string(), token: z.string() }));
 
 export type Role = 'sdr' | 'ae' | 'manager' | 'ops' | 'admin';
 
@@ -153,18 +157,7 @@ async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promi
 }
 
 function isPrincipalList(value: unknown): value is DevPrincipal[] {
-  return (
-    Array.isArray(value) &&
-    value.every(
-      (p) =>
-        typeof p === 'object' &&
-        p !== null &&
-        typeof p.id === 'string' &&
-        typeof p.name === 'string' &&
-        typeof p.token === 'string' &&
-        ['sdr', 'ae', 'manager', 'ops', 'admin'].includes(p.role),
-    )
-  );
+  return DevPrincipalListSchema.safeParse(value).success;
 }
 
 /** The parsed file, or undefined when it does not exist. */
@@ -179,7 +172,7 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or delete it`);
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix or delete it`, { cause: err });
   }
 }
 

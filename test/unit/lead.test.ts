@@ -8,7 +8,7 @@ import { EXAMPLE_SUBMISSION, exampleLead } from './fixtures.js';
 function leadIssues(value: unknown): string[] {
   const result = LeadSchema.safeParse(value);
   assert.equal(result.success, false, `accepted: ${JSON.stringify(value)}`);
-  return result.error!.issues.map((i) => i.path.join('.'));
+  return result.error.issues.map((i) => i.path.join('.'));
 }
 
 describe('LeadSchema', () => {
@@ -40,8 +40,8 @@ describe('LeadSchema', () => {
       it(where, () => {
         const result = LeadSchema.safeParse(value);
         assert.equal(result.success, false);
-        assert.equal(result.error!.issues[0]!.code, 'unrecognized_keys');
-        assert.equal(result.error!.issues[0]!.path.join('.'), path);
+        assert.equal(result.error.issues[0]!.code, 'unrecognized_keys');
+        assert.equal(result.error.issues[0]!.path.join('.'), path);
       });
     }
   });
@@ -151,7 +151,7 @@ describe('ChecklistPatchSchema', () => {
   it('refuses an empty patch', () => {
     const result = ChecklistPatchSchema.safeParse({});
     assert.equal(result.success, false);
-    assert.equal(result.error!.issues[0]!.message, 'the patch is empty: give at least one checklist field');
+    assert.equal(result.error.issues[0]!.message, 'the patch is empty: give at least one checklist field');
   });
   it('accepts a one-field patch and applies the lead normalisation', () => {
     assert.deepEqual(ChecklistPatchSchema.parse({ company: { region: 'de' } }), { company: { region: 'DE' } });
@@ -165,7 +165,7 @@ describe('mergeLead', () => {
   it('merges section fields: given fields replace, others are kept', () => {
     const merged = mergeLead(exampleLead(), { company: { employees: 600, region: 'CA' } });
     assert.deepEqual(merged.company, { ...exampleLead().company, employees: 600, region: 'CA' });
-    assert.equal(merged.company!.name, 'Acme Logistics');
+    assert.equal(merged.company.name, 'Acme Logistics');
   });
 
   it('adds a section the base lacks', () => {
