@@ -49,7 +49,13 @@ export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, A
       excluded.push({ aeId: ae.id, reason });
       continue;
     }
-    candidates.push({ aeId: ae.id, assigned: load.assigned, weight: ae.weight, load: load.assigned / ae.weight, lastAssignedAt: load.lastAssignedAt });
+    candidates.push({
+      aeId: ae.id,
+      assigned: load.assigned,
+      weight: ae.weight,
+      load: load.assigned / ae.weight,
+      ...(load.lastAssignedAt === undefined ? {} : { lastAssignedAt: load.lastAssignedAt }),
+    });
   }
   candidates.sort(
     (a, b) =>
