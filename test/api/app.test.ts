@@ -11,6 +11,7 @@ import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
+import { exampleLead, submission } from '../fixtures/leads.js';
 
 const TOKENS = {
   sdr: 'tok-sdr-jo',
@@ -20,32 +21,7 @@ const TOKENS = {
 };
 
 /** The DESIGN §4 example body. */
-const exampleSubmission = {
-  handoffId: 'crm-lead-00417',
-  contact: { name: 'Dana Reyes', title: 'VP Customer Operations', email: 'dana@acme.example', authority: 'decision_maker' },
-  company: { name: 'Acme Logistics', domain: 'acme.example', employees: 420, industry: 'logistics', region: 'US', techStack: ['salesforce', 'zendesk'] },
-  engagement: {
-    touchpoints: 7,
-    replies: 2,
-    lastTouchAt: '2026-11-20T15:00:00Z',
-    meetingBooked: true,
-    pricingPageVisits: 3,
-    contentDownloads: 1,
-    intentSignals: ['review-site-category-research'],
-  },
-  painPoints: ['slow-support', 'manual-routing'],
-  nextStep: { meetingAt: '2026-11-24T16:00:00Z', meetingLink: 'https://meet.example/abc', text: 'Demo with the VP and their IT lead' },
-  urgency: { timeline: '0-30d', budget: 'confirmed', triggerEvent: 'Series C announced' },
-  context: {
-    objections: ['price'],
-    champion: 'Dana Reyes',
-    decisionProcess: 'VP and CFO sign off',
-    competitor: 'Zendesk',
-    whyNow: 'Support backlog doubled after the funding round',
-  },
-  notes: 'Prefers email; based in Chicago',
-};
-const { handoffId: _id, ...exampleLead } = exampleSubmission;
+const exampleSubmission = submission('crm-lead-00417');
 
 let app: ReturnType<typeof createApp>;
 

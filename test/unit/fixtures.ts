@@ -6,6 +6,7 @@ import { parsePolicy, type Policy, type PolicyInput } from '../../src/domain/pol
 import { AeSchema, type Ae } from '../../src/domain/roster.js';
 import type { Score } from '../../src/domain/scoring.js';
 import type { HandoffState, Stage } from '../../src/domain/state.js';
+import { submission } from '../fixtures/leads.js';
 
 /** Shared test data for the domain unit tests: the DESIGN §4 example lead and builders for variants. */
 
@@ -24,38 +25,7 @@ export function loadDefaultPolicy(): Promise<Policy> {
 }
 
 /** The submission body of DESIGN §4, as the SDR sends it (with `handoffId`). */
-export const EXAMPLE_SUBMISSION = {
-  handoffId: 'crm-lead-00417',
-  contact: { name: 'Dana Reyes', title: 'VP Customer Operations', email: 'dana@acme.example', authority: 'decision_maker' },
-  company: {
-    name: 'Acme Logistics',
-    domain: 'acme.example',
-    employees: 420,
-    industry: 'logistics',
-    region: 'US',
-    techStack: ['salesforce', 'zendesk'],
-  },
-  engagement: {
-    touchpoints: 7,
-    replies: 2,
-    lastTouchAt: '2026-11-20T15:00:00Z',
-    meetingBooked: true,
-    pricingPageVisits: 3,
-    contentDownloads: 1,
-    intentSignals: ['review-site-category-research'],
-  },
-  painPoints: ['slow-support', 'manual-routing'],
-  nextStep: { meetingAt: '2026-11-24T16:00:00Z', meetingLink: 'https://meet.example/abc', text: 'Demo with the VP and their IT lead' },
-  urgency: { timeline: '0-30d', budget: 'confirmed', triggerEvent: 'Series C announced' },
-  context: {
-    objections: ['price'],
-    champion: 'Dana Reyes',
-    decisionProcess: 'VP and CFO sign off',
-    competitor: 'Zendesk',
-    whyNow: 'Support backlog doubled after the funding round',
-  },
-  notes: 'Prefers email; based in Chicago',
-} as const;
+export const EXAMPLE_SUBMISSION = submission('crm-lead-00417');
 
 /** The DESIGN §4 example lead (complete checklist, in the ICP, scores 100 → hot), freshly parsed. */
 export function exampleLead(): Lead {
