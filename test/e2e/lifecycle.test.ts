@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { HandoffState } from '../../src/domain/state.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftCompletion, draftLead, submission } from '../fixtures/leads.js';
-import { assertProblem, newHandoffId, startStack, updateEvents, waitForState, withLane, type Stack } from './stack.js';
+import { assertProblem, newHandoffId, startStack, untilAssigned, updateEvents, waitForState, withLane, type Stack } from './stack.js';
 
 let stack: Stack;
 before(async () => {
@@ -29,7 +29,7 @@ describe('hand-off lifecycle over HTTP', () => {
       const created = await jo.post('/v1/handoffs', submission(id));
       assert.equal(created.status, 201, created.text);
       assert.equal(created.headers.get('location'), `/v1/handoffs/${id}`);
-      const assigned = created.body.stage === 'assigned' ? created.body : await waitForState(jo, id, 'assigned', (s) => s.stage === 'assigned');
+      const assigned = await untilAssigned(jo, created);
       const submitToAssigned = Math.round(performance.now() - startedAt);
       console.log(`submit→assigned: ${submitToAssigned} ms`);
       assert.ok(submitToAssigned < 5000, `submit→assigned took ${submitToAssigned} ms`);
@@ -176,9 +176,8 @@ describe('hand-off lifecycle over HTTP', () => {
       const sam = lane.as('ae-sam');
 
       const id = newHandoffId('reroute');
-      const created = await jo.post('/v1/handoffs', submission(id));
-      assert.equal(created.status, 201, created.text);
-      assert.equal(created.body.assignedAe, 'ae-kim');
+      const created = await untilAssigned(jo, await jo.post('/v1/handoffs', submission(id)));
+      assert.equal(created.assignedAe, 'ae-kim');
 
       const rejected = await kim.post(`/v1/handoffs/${id}/reject`, { reason: 'capacity', note: 'full week' });
       assert.equal(rejected.status, 200, rejected.text);
@@ -207,9 +206,8 @@ describe('hand-off lifecycle over HTTP', () => {
       );
 
       const returnedId = newHandoffId('returned');
-      const second = await jo.post('/v1/handoffs', submission(returnedId));
-      assert.equal(second.status, 201, second.text);
-      const owner = second.body.assignedAe;
+      const second = await untilAssigned(jo, await jo.post('/v1/handoffs', submission(returnedId)));
+      const owner = second.assignedAe;
       assert.ok(owner === 'ae-kim' || owner === 'ae-sam', `assigned to ${owner}`);
 
       const returned = await lane.as(owner).post(`/v1/handoffs/${returnedId}/reject`, { reason: 'no_budget', note: 'budget frozen until Q3' });

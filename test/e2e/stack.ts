@@ -227,6 +227,19 @@ export async function waitForState(caller: Caller, handoffId: string, what: stri
   }, timeoutMs);
 }
 
+/**
+ * The assigned state of a just-submitted hand-off: the 201 answer itself (the API waits up to 5 s for
+ * routing), or — on a machine slow enough to outlast that wait — the state once it is assigned.
+ */
+export async function untilAssigned(caller: Caller, created: Reply<HandoffState>): Promise<HandoffState> {
+  if (created.status !== 201) throw new Error(`expected 201, got ${created.status} ${created.text}`);
+  if (created.body.stage === 'assigned') return created.body;
+  return waitForState(caller, created.body.id, `${created.body.id} assigned`, (s) => s.stage !== 'awaiting_checklist' || !s.checklist.complete).then((s) => {
+    if (s.stage !== 'assigned') throw new Error(`${s.id} went to ${s.stage}, not assigned`);
+    return s;
+  });
+}
+
 /** How many update accepted / completed events the hand-off's history holds. */
 export async function updateEvents(client: Client, handoffId: string): Promise<{ accepted: number; completed: number; names: string[] }> {
   const history = await client.workflow.getHandle(workflowIdFor(handoffId)).fetchHistory();

@@ -12,7 +12,7 @@ import { repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftLead, hotLead, submission, warmLead } from '../fixtures/leads.js';
-import { assertProblem, eventually, newHandoffId, startStack, withLane, type Caller, type Lane, type Stack } from './stack.js';
+import { assertProblem, eventually, newHandoffId, startStack, waitForState, withLane, type Caller, type Lane, type Stack } from './stack.js';
 import type { z } from 'zod';
 
 type Summary = z.infer<typeof HandoffSummarySchema>;
@@ -146,17 +146,16 @@ describe('listing hand-offs through visibility', () => {
       async (lane) => {
         const manager = lane.as('mgr-ana');
         const urgent = await submit(lane, 'sdr-jo', 'urgent', hotLead);
-        const state = await manager.get(`/v1/handoffs/${urgent}`);
-        assert.equal(state.body.stage, 'assigned');
-        assert.equal(state.body.policyVersion, policy.version);
-        assert.equal(Date.parse(state.body.deadlines.contactBy!) - Date.parse(state.body.assignedAt!), 3_600_000);
+        const state = await waitForState(manager, urgent, 'assigned', (s) => s.stage === 'assigned');
+        assert.equal(state.policyVersion, policy.version);
+        assert.equal(Date.parse(state.deadlines.contactBy!) - Date.parse(state.assignedAt!), 3_600_000);
 
         const atRisk = await listIncluding(manager, 'atRisk=true&pageSize=100', [urgent]);
         const item = atRisk.items.find((i) => i.id === urgent)!;
         assert.ok(Date.parse(item.contactDeadline!) < Date.now() + 2 * 3_600_000);
         assert.ok(atRisk.items.every((i) => (i.stage === 'assigned' || i.stage === 'accepted') && Date.parse(i.contactDeadline!) < Date.now() + 2 * 3_600_000));
         // Accepted but not yet contacted is still at risk; the AE sees it in their own at-risk list.
-        const owner = state.body.assignedAe as 'ae-kim' | 'ae-sam';
+        const owner = state.assignedAe as 'ae-kim' | 'ae-sam';
         assert.equal((await lane.as(owner).post(`/v1/handoffs/${urgent}/accept`, {})).status, 200);
         await eventually('the accepted hand-off still at risk', async () => {
           const page = await list(lane.as(owner), 'atRisk=true&pageSize=100');
