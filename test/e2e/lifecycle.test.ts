@@ -5,6 +5,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HandoffState } from '../../src/domain/state.js';
+import {
+  AssignedAeKey,
+  CompanyNameKey,
+  ContactDeadlineKey,
+  HandoffOutcomeKey,
+  HandoffStageKey,
+  HandoffTierKey,
+  LeadScoreKey,
+  SdrIdKey,
+} from '../../src/temporal/search-attributes.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftCompletion, draftLead, submission } from '../fixtures/leads.js';
 import { assertProblem, newHandoffId, startStack, untilAssigned, updateEvents, waitForState, withLane, type Stack } from './stack.js';
@@ -47,6 +57,18 @@ describe('hand-off lifecycle over HTTP', () => {
       }
       assert.equal(Date.parse(read.body.deadlines.contactBy!) - Date.parse(read.body.assignedAt!), 24 * 3_600_000);
 
+      // What ops sees in the Temporal UI: the start summary and the search attributes.
+      const description = await current().client.workflow.getHandle(workflowIdFor(id)).describe();
+      assert.equal(await description.staticSummary(), 'Acme Logistics — Dana Reyes · hot · score 100');
+      const sa = description.typedSearchAttributes;
+      assert.equal(sa.get(HandoffStageKey), 'assigned');
+      assert.equal(sa.get(HandoffTierKey), 'hot');
+      assert.equal(sa.get(AssignedAeKey), 'ae-kim');
+      assert.equal(sa.get(SdrIdKey), 'sdr-jo');
+      assert.equal(sa.get(CompanyNameKey), 'Acme Logistics');
+      assert.equal(sa.get(LeadScoreKey), 100);
+      assert.equal(sa.get(ContactDeadlineKey)?.toISOString(), read.body.deadlines.contactBy);
+
       // Accept has nothing to say: no body at all is fine.
       const accepted = await kim.post(`/v1/handoffs/${id}/accept`);
       assert.equal(accepted.status, 200, accepted.text);
@@ -83,8 +105,11 @@ describe('hand-off lifecycle over HTTP', () => {
       const events = await updateEvents(current().client, id);
       assert.deepEqual(events.names, ['accept', 'markContacted', 'reportOutcome', 'submitFeedback']);
       assert.equal(events.completed, 4);
-      const result = await current().client.workflow.getHandle<() => Promise<HandoffState>>(workflowIdFor(id)).result();
-      assert.equal(result.outcome, 'opportunity');
+      const handle = current().client.workflow.getHandle<() => Promise<HandoffState>>(workflowIdFor(id));
+      assert.equal((await handle.result()).outcome, 'opportunity');
+      const finalAttributes = (await handle.describe()).typedSearchAttributes;
+      assert.equal(finalAttributes.get(HandoffStageKey), 'closed');
+      assert.equal(finalAttributes.get(HandoffOutcomeKey), 'opportunity');
     }));
 
   it('the same handoffId and body again answers 200 with the same hand-off; a different body is 409', () =>
