@@ -126,7 +126,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       { key: CompanyNameKey, value: state.lead.company?.name ?? null },
       { key: LeadScoreKey, value: state.score?.total ?? null },
       { key: EscalationCountKey, value: state.escalations },
-      { key: ContactDeadlineKey, value: state.deadlines.contactBy ? new Date(state.deadlines.contactBy) : null },
+      // Only a clock that is still running: at-risk queries must not find contacted or closed hand-offs.
+      { key: ContactDeadlineKey, value: state.deadlines.contactBy && (state.stage === 'assigned' || state.stage === 'accepted') ? new Date(state.deadlines.contactBy) : null },
     ]);
     const company = state.lead.company?.name ?? '(company missing)';
     const scoreText = state.score ? `score ${state.score.total} (fit ${state.score.fit}, engagement ${state.score.engagement}, intent ${state.score.intent})` : `provisional score ${state.provisionalScore}`;
@@ -155,6 +156,9 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     publish('nothing: the hand-off is closed');
   };
   const isClosed = (): boolean => state.stage === 'closed';
+  /** The second of outcome and feedback answers with the closed hand-off. */
+  const closedOnceBothReported = (): Promise<void> =>
+    condition(() => state.outcomeReport === undefined || state.feedback === undefined || isClosed());
   const rejectionInProgress = (): string | null => (pendingRejection ? 'the AE has rejected this hand-off; it is being re-routed' : null);
 
   // ---- messages -------------------------------------------------------------------------------
@@ -246,10 +250,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   setHandler(
     reportOutcomeUpdate,
-    (message) => {
+    async (message) => {
       const { actor, ...input } = message;
       state.outcomeReport = { ...input, by: who(actor), at: iso(Date.now()) };
       record('outcome_reported', who(actor), input.outcome);
+      await closedOnceBothReported();
       return state;
     },
     {
@@ -260,10 +265,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   setHandler(
     submitFeedbackUpdate,
-    (message) => {
+    async (message) => {
       const { actor, ...input } = message;
       state.feedback = { ...input, by: who(actor), at: iso(Date.now()) };
       record('feedback_submitted', who(actor), `rating ${input.rating}${input.qualityIssues.length ? `; issues: ${input.qualityIssues.join(', ')}` : ''}`);
+      await closedOnceBothReported();
       return state;
     },
     {

@@ -34,7 +34,8 @@ describe('hand-off lifecycle (time-skipping)', () => {
       assert.equal(contacted.stage, 'contacted');
       assert.equal(ms(contacted.deadlines.feedbackBy) - ms(contacted.contact?.at), 14 * DAY);
       await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', amount: 48000, actor: kim }] });
-      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 5, qualityIssues: [], actor: kim }] });
+      const closed = await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 5, qualityIssues: [], actor: kim }] });
+      assert.equal(closed.stage, 'closed', 'the second of outcome and feedback answers with the closed hand-off');
 
       const final: HandoffState = await handle.result();
       assert.equal(final.stage, 'closed');

@@ -302,7 +302,9 @@ async function firstState(client: Client, handoffId: string): Promise<HandoffSta
     for (let attempt = 0; ; attempt++) {
       state = await readState(client, handoffId, { timeoutMs: giveUpAt - Date.now() });
       const pause = Math.min(25 * 2 ** attempt, 250);
-      if (!(state.stage === 'awaiting_checklist' && state.checklist.complete) || Date.now() + pause >= giveUpAt) return state;
+      // Settled: the policy is loaded (`submitted` is on the timeline) and a complete checklist has been routed.
+      const settled = state.timeline.length > 0 && !(state.stage === 'awaiting_checklist' && state.checklist.complete);
+      if (settled || Date.now() + pause >= giveUpAt) return state;
       await sleep(pause);
     }
   } catch (err) {
