@@ -73,8 +73,9 @@ export interface Lane {
   config: BatonConfig;
   dataDir: string;
   as(id: PrincipalId): Caller;
-  /** No Authorization header at all, or a token nobody was given. */
+  /** No Authorization header at all. */
   anonymous: Caller;
+  /** A bearer token of your choosing (e.g. one nobody was given). */
   withToken(bearer: string): Caller;
   stop(): Promise<void>;
 }
@@ -107,17 +108,17 @@ export async function startStack(): Promise<Stack> {
       path.join(dataDir, 'tokens.json'),
       JSON.stringify(PRINCIPALS.map((p) => ({ ...p, tokenSha256: sha256(token(p.id)).toString('hex') }))),
     );
-    const env_: NodeJS.ProcessEnv = {
+    const vars: NodeJS.ProcessEnv = {
       BATON_DATA_DIR: dataDir,
       PORT: '0',
       BATON_TASK_QUEUE: `baton-e2e-${path.basename(dataDir)}`,
       TEMPORAL_NAMESPACE: env.namespace ?? 'default',
     };
     if (opts.policy !== undefined) {
-      env_.BATON_POLICY_FILE = path.join(dataDir, 'policy.yaml');
-      await writeFile(env_.BATON_POLICY_FILE, opts.policy);
+      vars.BATON_POLICY_FILE = path.join(dataDir, 'policy.yaml');
+      await writeFile(vars.BATON_POLICY_FILE, opts.policy);
     }
-    const config = loadConfig(env_);
+    const config = loadConfig(vars);
     const worker = await createBatonWorker({ connection: env.nativeConnection, config, workflowBundle: code });
     const running = worker.run();
     let api: Awaited<ReturnType<typeof startApi>>;
