@@ -24,8 +24,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: 'workflows are deterministic: no Node built-ins' })),
-          patterns: [{ group: ['../activities/*.js', '!../activities/index.js'], message: 'import activity types from activities/index.js only' }],
+          paths: builtinModules
+            .flatMap((name) => [name, `node:${name}`])
+            .map((name) => ({ name, message: 'workflows are deterministic: no Node built-ins' })),
+          patterns: [
+            { group: ['../activities/*.js', '!../activities/index.js'], message: 'import activity types from activities/index.js only' },
+          ],
         },
       ],
     },

@@ -27,13 +27,15 @@ export class JsonFileStore<T> {
 
   /** Runs `change` on the current document and stores what it returns, atomically. */
   update<R>(change: (doc: T) => { doc: T; result: R } | Promise<{ doc: T; result: R }>): Promise<R> {
-    const run = this.queue.then(() => this.withLock(async () => {
-      const { doc, result } = await change(await this.read());
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(doc, null, 2));
-      await rename(tmp, this.file);
-      return result;
-    }));
+    const run = this.queue.then(() =>
+      this.withLock(async () => {
+        const { doc, result } = await change(await this.read());
+        const tmp = `${this.file}.${process.pid}.tmp`;
+        await writeFile(tmp, JSON.stringify(doc, null, 2));
+        await rename(tmp, this.file);
+        return result;
+      }),
+    );
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -49,7 +51,10 @@ export class JsonFileStore<T> {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         // A lock older than 30 s belongs to a crashed process.
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > 30_000) await rm(lock, { force: true });
         if (attempt > 2000) throw new Error(`could not lock ${this.file}`, { cause: err });
         await delay(5);

@@ -40,7 +40,12 @@ export class Outbox {
   private async load(): Promise<Set<string>> {
     try {
       const text = await readFile(this.file, 'utf8');
-      return new Set(text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as Notification).key));
+      return new Set(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => (JSON.parse(line) as Notification).key),
+      );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
       throw err;

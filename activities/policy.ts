@@ -10,7 +10,9 @@ export async function readPolicyFile(file: string): Promise<Policy> {
   try {
     document = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new Error(`policy ${file} is not valid ${path.extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`policy ${file} is not valid ${path.extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parsePolicy(document, file);
 }

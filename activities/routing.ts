@@ -59,7 +59,10 @@ export class FileRouter {
       const now = this.now();
       // A hand-off held by another AE (a re-route) must be released first; never hold two.
       const exclude = [...request.exclude, ...(doc.open[request.handoffId] ? [doc.open[request.handoffId]!] : [])];
-      const decision: Assignment = { ...selectAe(roster, doc.loads, { lead: request.lead, exclude, requireSenior: request.requireSenior, now }), at: new Date(now).toISOString() };
+      const decision: Assignment = {
+        ...selectAe(roster, doc.loads, { lead: request.lead, exclude, requireSenior: request.requireSenior, now }),
+        at: new Date(now).toISOString(),
+      };
       if (decision.aeId) {
         const held = doc.open[request.handoffId];
         if (held) release(doc, request.handoffId, held);

@@ -10,7 +10,10 @@ import { repoRoot } from '../src/config.js';
 import { workflowsPath } from '../src/worker.js';
 
 const out = path.join(repoRoot, 'dist', 'workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+const { code } = await bundleWorkflowCode({
+  workflowsPath,
+  logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+});
 await mkdir(path.dirname(out), { recursive: true });
 await writeFile(out, code);
 console.log(`workflow bundle: ${path.relative(process.cwd(), out)} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -63,10 +63,7 @@ function installReason() {
 function npm(args) {
   // Inside an npm hook, run the same npm that runs us.
   const execPath = process.env.npm_execpath;
-  const [cmd, argv] =
-    execPath && /npm-cli\.[cm]?js$/.test(execPath)
-      ? [process.execPath, [execPath, ...args]]
-      : ['npm', args];
+  const [cmd, argv] = execPath && /npm-cli\.[cm]?js$/.test(execPath) ? [process.execPath, [execPath, ...args]] : ['npm', args];
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' && cmd === 'npm' });
   if (r.error) throw r.error;
   return r.status ?? 1;

@@ -17,7 +17,6 @@ const GRPC_UNIMPLEMENTED = 12;
 
 type Cleanup = { name: string; run: () => Promise<void> };
 
-
 /** Undo steps in start order; shutdown runs them backwards (API → worker → connections → Temporal). */
 const cleanups: Cleanup[] = [];
 let stopping: Promise<void> | undefined;

@@ -13,6 +13,8 @@ export interface BatonWorkerOptions {
   config: BatonConfig;
   /** A prebuilt bundle (`npm run build:workflows`) skips bundling at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where activities log notifications (default: the console). */
+  activityLog?: (line: string) => void;
   /** Extra worker options (tests pass e.g. `maxCachedWorkflows`). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -25,7 +27,12 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ policyFile: config.policyFile, rosterFile: config.rosterFile, dataDir: config.dataDir }),
+    activities: createActivities({
+      policyFile: config.policyFile,
+      rosterFile: config.rosterFile,
+      dataDir: config.dataDir,
+      log: opts.activityLog,
+    }),
     ...opts.overrides,
   });
 }

@@ -127,10 +127,18 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       { key: LeadScoreKey, value: state.score?.total ?? null },
       { key: EscalationCountKey, value: state.escalations },
       // Only a clock that is still running: at-risk queries must not find contacted or closed hand-offs.
-      { key: ContactDeadlineKey, value: state.deadlines.contactBy && (state.stage === 'assigned' || state.stage === 'accepted') ? new Date(state.deadlines.contactBy) : null },
+      {
+        key: ContactDeadlineKey,
+        value:
+          state.deadlines.contactBy && (state.stage === 'assigned' || state.stage === 'accepted')
+            ? new Date(state.deadlines.contactBy)
+            : null,
+      },
     ]);
     const company = state.lead.company?.name ?? '(company missing)';
-    const scoreText = state.score ? `score ${state.score.total} (fit ${state.score.fit}, engagement ${state.score.engagement}, intent ${state.score.intent})` : `provisional score ${state.provisionalScore}`;
+    const scoreText = state.score
+      ? `score ${state.score.total} (fit ${state.score.fit}, engagement ${state.score.engagement}, intent ${state.score.intent})`
+      : `provisional score ${state.provisionalScore}`;
     setCurrentDetails(
       [
         `**${company}** — stage \`${state.stage}\`${state.outcome ? `, outcome \`${state.outcome}\`` : ''}`,
@@ -172,8 +180,14 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       state.lead = mergeLead(state.lead, ChecklistPatchSchema.parse(patch));
       dataVersion++;
       evaluateDraft(policy);
-      record('checklist_updated', who(actor), state.checklist.complete ? 'checklist complete' : `missing: ${state.checklist.missing.join(', ')}`);
-      publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
+      record(
+        'checklist_updated',
+        who(actor),
+        state.checklist.complete ? 'checklist complete' : `missing: ${state.checklist.missing.join(', ')}`,
+      );
+      publish(
+        state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`,
+      );
       // Answer with the outcome of a completed checklist (assigned, awaiting an AE, or closed).
       await condition(() => state.stage !== 'awaiting_checklist' || !state.checklist.complete);
       return state;
@@ -243,7 +257,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       description: 'Assigned AE records first contact. Body: {channel: call|email|meeting|linkedin|other, at?, note?}.',
       validator: validate(
         ContactedSchema,
-        (actor, input) => guards.refuseMarkContacted(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? rejectionInProgress(),
+        (actor, input) =>
+          guards.refuseMarkContacted(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? rejectionInProgress(),
       ),
     },
   );
@@ -258,7 +273,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       return state;
     },
     {
-      description: 'Assigned AE reports the outcome after first contact. Body: {outcome: opportunity|disqualified|no_show|nurture, amount?, note?}.',
+      description:
+        'Assigned AE reports the outcome after first contact. Body: {outcome: opportunity|disqualified|no_show|nurture, amount?, note?}.',
       validator: validate(OutcomeSchema, (actor) => guards.refuseReportOutcome(state, actor)),
     },
   );
@@ -268,7 +284,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     async (message) => {
       const { actor, ...input } = message;
       state.feedback = { ...input, by: who(actor), at: iso(Date.now()) };
-      record('feedback_submitted', who(actor), `rating ${input.rating}${input.qualityIssues.length ? `; issues: ${input.qualityIssues.join(', ')}` : ''}`);
+      record(
+        'feedback_submitted',
+        who(actor),
+        `rating ${input.rating}${input.qualityIssues.length ? `; issues: ${input.qualityIssues.join(', ')}` : ''}`,
+      );
       await closedOnceBothReported();
       return state;
     },
@@ -311,7 +331,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       if (state.assignedAt !== undefined || isClosed()) return;
       if (settled || Date.now() < Date.parse(state.deadlines.handoffBy)) continue;
       state.handoffWindowMissed = true;
-      record('handoff_window_missed', BATON, `not assigned within the ${state.provisionalTier} hand-off window (${formatDuration(policy.tiers[state.provisionalTier].handoffWindow)}, rule tiers.${state.provisionalTier}.handoffWindow)`);
+      record(
+        'handoff_window_missed',
+        BATON,
+        `not assigned within the ${state.provisionalTier} hand-off window (${formatDuration(policy.tiers[state.provisionalTier].handoffWindow)}, rule tiers.${state.provisionalTier}.handoffWindow)`,
+      );
       publish(state.stage === 'awaiting_checklist' ? `the checklist (hand-off window missed)` : 'an eligible AE (hand-off window missed)');
       await notify({
         key: `${workflowId}:handoff-window-missed`,
@@ -329,13 +353,14 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     while (!state.checklist.complete && !isClosed()) {
       const version = dataVersion;
       const expiresAt = Date.parse(state.deadlines.expiresAt ?? state.deadlines.handoffBy);
-      await condition(
-        () => state.checklist.complete || isClosed() || dataVersion !== version,
-        Math.max(1, expiresAt - Date.now()),
-        { summary: `draft expires ${iso(expiresAt)}` },
-      );
+      await condition(() => state.checklist.complete || isClosed() || dataVersion !== version, Math.max(1, expiresAt - Date.now()), {
+        summary: `draft expires ${iso(expiresAt)}`,
+      });
       if (!state.checklist.complete && !isClosed() && dataVersion === version && Date.now() >= expiresAt) {
-        close('expired', `checklist still incomplete at ${policy.draftExpiryFactor}× the ${state.provisionalTier} hand-off window; missing: ${state.checklist.missing.join(', ')}`);
+        close(
+          'expired',
+          `checklist still incomplete at ${policy.draftExpiryFactor}× the ${state.provisionalTier} hand-off window; missing: ${state.checklist.missing.join(', ')}`,
+        );
       }
     }
   }
@@ -350,7 +375,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     }
     const score = scoreLead(state.lead, policy.scoring);
     state.score = score;
-    record('scored', BATON, `${score.total} = fit ${score.fit} + engagement ${score.engagement} + intent ${score.intent}; rules: ${score.rules.map((r) => `${r.id} +${r.points}`).join(', ')}`);
+    record(
+      'scored',
+      BATON,
+      `${score.total} = fit ${score.fit} + engagement ${score.engagement} + intent ${score.intent}; rules: ${score.rules.map((r) => `${r.id} +${r.points}`).join(', ')}`,
+    );
     const tier = tierFor(score, state.lead, policy);
     if (!tier) {
       close('nurture', `score ${score.total} below the threshold ${policy.scoring.threshold}`);
@@ -383,7 +412,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         state.assignedAt = iso(now);
         state.acceptedAt = undefined;
         state.deadlines.contactBy = iso(now + policy.tiers[state.tier!].contactWindow);
-        record('assigned', BATON, `${decision.aeId} (lowest weighted load among ${decision.candidates.map((c) => c.aeId).join(', ')}; excluded: ${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'none'})`);
+        record(
+          'assigned',
+          BATON,
+          `${decision.aeId} (lowest weighted load among ${decision.candidates.map((c) => c.aeId).join(', ')}; excluded: ${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'none'})`,
+        );
         setStage('assigned', `${decision.aeId} to accept and make first contact by ${state.deadlines.contactBy}`);
         pendingRejection = undefined;
         return;
@@ -417,7 +450,13 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     if (settled && pendingRejection) {
       const { input, actor } = pendingRejection;
       const rerouted = isRoutingReason(input.reason);
-      state.rejection = { reason: input.reason, ...(input.note ? { note: input.note } : {}), by: who(actor), at: iso(Date.now()), rerouted };
+      state.rejection = {
+        reason: input.reason,
+        ...(input.note ? { note: input.note } : {}),
+        by: who(actor),
+        at: iso(Date.now()),
+        rerouted,
+      };
       record('rejected', who(actor), `${input.reason}${input.note ? `: ${input.note}` : ''}`);
       if (rerouted) {
         // The loop routes again, excluding every AE who had it; the reject update answers then.
@@ -433,7 +472,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       await notifySdrOfReturn(input.reason);
       return;
     }
-    record('contact_window_missed', BATON, `${ae} made no contact within the ${state.tier} window (${formatDuration(policy.tiers[state.tier!].contactWindow)}, rule tiers.${state.tier}.contactWindow)`);
+    record(
+      'contact_window_missed',
+      BATON,
+      `${ae} made no contact within the ${state.tier} window (${formatDuration(policy.tiers[state.tier!].contactWindow)}, rule tiers.${state.tier}.contactWindow)`,
+    );
     close('returned_to_sdr', 'sla_missed');
     await notifySdrOfReturn('sla_missed');
   }
@@ -454,7 +497,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     const feedbackBy = Date.parse(state.deadlines.feedbackBy!);
     const remindAt = contactRecordedAt! + policy.feedback.reminder;
     if (!(await condition(both, Math.max(1, remindAt - Date.now()), { summary: `feedback reminder at ${iso(remindAt)}` }))) {
-      record('feedback_reminder', BATON, `outcome${state.outcomeReport ? ' (done)' : ''} and feedback${state.feedback ? ' (done)' : ''} due by ${state.deadlines.feedbackBy}`);
+      record(
+        'feedback_reminder',
+        BATON,
+        `outcome${state.outcomeReport ? ' (done)' : ''} and feedback${state.feedback ? ' (done)' : ''} due by ${state.deadlines.feedbackBy}`,
+      );
       await notify({
         key: `${workflowId}:feedback-reminder`,
         handoffId: state.id,
@@ -463,7 +510,9 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         message: `Report the outcome and rate ${state.lead.company?.name ?? state.id} by ${state.deadlines.feedbackBy}`,
       });
     }
-    const complete = await condition(both, Math.max(1, feedbackBy - Date.now()), { summary: `outcome and feedback by ${state.deadlines.feedbackBy}` });
+    const complete = await condition(both, Math.max(1, feedbackBy - Date.now()), {
+      summary: `outcome and feedback by ${state.deadlines.feedbackBy}`,
+    });
     if (complete) {
       close(state.outcomeReport!.outcome, 'reported');
     } else {
@@ -487,7 +536,10 @@ function validate<T>(schema: ZodType<T>, guard: (actor: Actor, input: T) => stri
     const parsedActor = actor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(actor);
     const parsed = schema.safeParse(body);
     if (!parsedActor.success || !parsed.success) {
-      const issues = [...(parsedActor.success ? [] : parsedActor.error.issues.map((i) => ({ ...i, path: ['actor', ...i.path] }))), ...(parsed.success ? [] : parsed.error.issues)];
+      const issues = [
+        ...(parsedActor.success ? [] : parsedActor.error.issues.map((i) => ({ ...i, path: ['actor', ...i.path] }))),
+        ...(parsed.success ? [] : parsed.error.issues),
+      ];
       throw ApplicationFailure.create({
         type: INVALID_MESSAGE,
         message: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),

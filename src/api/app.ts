@@ -44,7 +44,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       info: {
         title: 'Baton',
         version: '1',
-        description: 'SDR → AE lead hand-off as a durable Temporal workflow. Errors are RFC 9457 problem details (application/problem+json).',
+        description:
+          'SDR → AE lead hand-off as a durable Temporal workflow. Errors are RFC 9457 problem details (application/problem+json).',
       },
       tags: [
         { name: 'hand-offs', description: 'Submit, read and act on hand-offs' },
@@ -104,7 +105,12 @@ function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app.routes) {
     if (route.method === 'ALL' || route.path.includes('*')) continue;
-    const pattern = new RegExp(`^${route.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+    const pattern = new RegExp(
+      `^${route.path
+        .split('/')
+        .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}$`,
+    );
     if (pattern.test(path)) methods.add(route.method);
   }
   return [...methods].sort();

@@ -18,7 +18,10 @@ export function jsonBody(opts: { optional?: boolean } = {}): MiddlewareHandler {
     const text = await c.req.text();
     const empty = text.trim() === '';
     if (contentType !== undefined && !JSON_MEDIA_TYPE.test(mediaType)) {
-      throw new ProblemError('unsupported-media-type', `the body must be JSON (Content-Type: application/json), not ${mediaType || 'an empty media type'}`);
+      throw new ProblemError(
+        'unsupported-media-type',
+        `the body must be JSON (Content-Type: application/json), not ${mediaType || 'an empty media type'}`,
+      );
     }
     if (empty) {
       if (!opts.optional) throw new ProblemError('malformed-request', 'a JSON body is required');

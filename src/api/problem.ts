@@ -108,7 +108,9 @@ export function validationHook(result: { target: string; success: true } | { tar
 }
 
 /** OpenAPI response entries for the given problem statuses. */
-export function problemResponses(...kinds: ProblemKind[]): Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> {
+export function problemResponses(
+  ...kinds: ProblemKind[]
+): Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> {
   const out: Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> = {};
   for (const kind of kinds) {
     const { status, title } = KINDS[kind];

@@ -77,13 +77,20 @@ export const HandoffStateSchema = z
     provisionalScore: z.number().int(),
     icp: IcpResultSchema,
     checklist: ChecklistResultSchema,
-    deadlines: z.object({ handoffBy: instant, expiresAt: instant.optional(), contactBy: instant.optional(), feedbackBy: instant.optional() }),
+    deadlines: z.object({
+      handoffBy: instant,
+      expiresAt: instant.optional(),
+      contactBy: instant.optional(),
+      feedbackBy: instant.optional(),
+    }),
     handoffWindowMissed: z.boolean(),
     escalations: z.number().int(),
     bookingAttempts: z.array(z.object(by)),
     rejection: z.object({ reason: z.enum(REJECT_REASONS), note: z.string().optional(), ...by, rerouted: z.boolean() }).optional(),
     contact: z.object({ channel: z.string(), note: z.string().optional(), ...by }).optional(),
-    outcomeReport: z.object({ outcome: z.enum(REPORTED_OUTCOMES), amount: z.number().optional(), note: z.string().optional(), ...by }).optional(),
+    outcomeReport: z
+      .object({ outcome: z.enum(REPORTED_OUTCOMES), amount: z.number().optional(), note: z.string().optional(), ...by })
+      .optional(),
     feedback: z.object({ rating: z.number().int(), qualityIssues: z.array(z.string()), note: z.string().optional(), ...by }).optional(),
     routing: z
       .object({

@@ -17,7 +17,8 @@ const CLOSE_GRACE_MS = 5_000;
 export async function startApi(opts: { client: Client; config: BatonConfig }): Promise<{ url: string; close(): Promise<void> }> {
   const { client, config } = opts;
   const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
-  if (principals.size === 0) console.warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
+  if (principals.size === 0)
+    console.warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
   const app = createApp({ client, config, policy, principals });
 
   const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {

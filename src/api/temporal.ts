@@ -117,18 +117,29 @@ export function temporalProblem(err: unknown): ProblemError | undefined {
   const retry = { 'Retry-After': '5' };
   if (err instanceof WorkflowNotFoundError) return new ProblemError('not-found', 'no such hand-off', { cause: err });
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new ProblemError('unavailable', 'the hand-off did not answer in time; the action may still complete, so read the hand-off before retrying', {
+    return new ProblemError(
+      'unavailable',
+      'the hand-off did not answer in time; the action may still complete, so read the hand-off before retrying',
+      {
+        headers: retry,
+        cause: err,
+      },
+    );
+  }
+  if (notReadyYet(err)) {
+    return new ProblemError('unavailable', 'the hand-off is still starting (is a worker polling the task queue?); try again shortly', {
       headers: retry,
       cause: err,
     });
   }
-  if (notReadyYet(err)) {
-    return new ProblemError('unavailable', 'the hand-off is still starting (is a worker polling the task queue?); try again shortly', { headers: retry, cause: err });
-  }
   if (err instanceof QueryRejectedError) return undefined;
   const code = grpcCode(err);
   if (code === grpcStatus.DEADLINE_EXCEEDED) {
-    return new ProblemError('unavailable', 'Temporal did not answer in time: it may be down, or no worker is polling the task queue; try again shortly', { headers: retry, cause: err });
+    return new ProblemError(
+      'unavailable',
+      'Temporal did not answer in time: it may be down, or no worker is polling the task queue; try again shortly',
+      { headers: retry, cause: err },
+    );
   }
   if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.CANCELLED || code === grpcStatus.RESOURCE_EXHAUSTED) {
     return new ProblemError('unavailable', 'Temporal is unavailable; try again shortly', { headers: retry, cause: err });

@@ -38,9 +38,7 @@ export interface ChecklistResult {
 }
 
 export function checkChecklist(lead: Lead): ChecklistResult {
-  const missing = CHECKLIST_ITEMS.filter(({ anyOf }) => !anyOf.some((path) => isPresent(lead, path))).map(
-    ({ item }) => item,
-  );
+  const missing = CHECKLIST_ITEMS.filter(({ anyOf }) => !anyOf.some((path) => isPresent(lead, path))).map(({ item }) => item);
   return { complete: missing.length === 0, missing };
 }
 

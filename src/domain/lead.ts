@@ -53,7 +53,10 @@ export const EngagementSchema = z.strictObject({
 
 export const NextStepSchema = z.strictObject({
   meetingAt: z.iso.datetime({ offset: true }).optional(),
-  meetingLink: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  meetingLink: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   text: text(1000).optional(),
 });
 
@@ -84,9 +87,7 @@ export const LeadSchema = z.strictObject({
 export type Lead = z.infer<typeof LeadSchema>;
 
 /** The SDR's idempotency key: also the workflow id suffix, so it is kept URL- and id-safe. */
-export const HandoffIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1–128 characters: letters, digits, . _ : -');
+export const HandoffIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1–128 characters: letters, digits, . _ : -');
 
 export const SubmissionSchema = LeadSchema.extend({ handoffId: HandoffIdSchema });
 export type Submission = z.infer<typeof SubmissionSchema>;

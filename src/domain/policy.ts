@@ -12,17 +12,15 @@ export type Tier = (typeof TIERS)[number];
 export const SCORE_CATEGORIES = ['fit', 'engagement', 'intent'] as const;
 export type ScoreCategory = (typeof SCORE_CATEGORIES)[number];
 
-const DurationSchema = z
-  .union([z.string(), z.number().int().positive()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    const ms = parseDuration(value);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. PT4H, P7D, 90s, 15m, 4h, 7d)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const DurationSchema = z.union([z.string(), z.number().int().positive()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. PT4H, P7D, 90s, 15m, 4h, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const FieldSchema = z.string().refine((f) => Object.hasOwn(LEAD_FIELDS, f), {
   message: `unknown lead field; one of: ${Object.keys(LEAD_FIELDS).join(', ')}`,
@@ -54,7 +52,12 @@ export type Condition = z.infer<typeof ConditionSchema>;
 
 function checkFieldKinds(when: Condition, ctx: z.RefinementCtx, path: (string | number)[]): void {
   const fields: [string, string][] =
-    when.op === 'ratioAtLeast' ? [['numerator', when.numerator], ['denominator', when.denominator]] : [['field', when.field]];
+    when.op === 'ratioAtLeast'
+      ? [
+          ['numerator', when.numerator],
+          ['denominator', when.denominator],
+        ]
+      : [['field', when.field]];
   for (const [key, field] of fields) {
     const kind = Object.hasOwn(LEAD_FIELDS, field) ? LEAD_FIELDS[field] : undefined;
     if (kind && !OP_FIELD_KINDS[when.op]!.includes(kind)) {

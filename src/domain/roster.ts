@@ -10,7 +10,14 @@ export const AeSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case id such as ae-kim'),
   name: z.string().min(1).max(200),
   email: z.email(),
-  regions: z.array(z.string().toUpperCase().regex(/^[A-Z]{2}$/)).default([]),
+  regions: z
+    .array(
+      z
+        .string()
+        .toUpperCase()
+        .regex(/^[A-Z]{2}$/),
+    )
+    .default([]),
   employeeBands: z.array(EmployeeBandSchema).default([]),
   industries: z.array(z.string().toLowerCase()).default([]),
   capacity: z.number().int().min(0).default(10),

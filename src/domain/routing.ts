@@ -2,14 +2,7 @@ import type { Lead } from './lead.js';
 import type { Ae } from './roster.js';
 
 export type ExclusionReason =
-  | 'inactive'
-  | 'out_of_office'
-  | 'territory'
-  | 'segment'
-  | 'industry'
-  | 'at_capacity'
-  | 'previously_assigned'
-  | 'not_senior';
+  'inactive' | 'out_of_office' | 'territory' | 'segment' | 'industry' | 'at_capacity' | 'previously_assigned' | 'not_senior';
 
 /** What the router knows of each AE's load. */
 export interface AeLoad {

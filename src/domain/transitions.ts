@@ -16,7 +16,8 @@ function stageIs(state: HandoffState, allowed: readonly Stage[], action: string)
 }
 
 function assignedAeOnly(state: HandoffState, actor: Actor): Refusal {
-  if (actor.role === 'ae' && actor.id !== state.assignedAe) return `the hand-off is assigned to ${state.assignedAe ?? 'nobody'}, not ${actor.id}`;
+  if (actor.role === 'ae' && actor.id !== state.assignedAe)
+    return `the hand-off is assigned to ${state.assignedAe ?? 'nobody'}, not ${actor.id}`;
   if (actor.role === 'sdr') return 'only the assigned AE (or a manager) can do this';
   return null;
 }

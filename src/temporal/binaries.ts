@@ -214,10 +214,7 @@ function resolve(spec: BinarySpec): Promise<Resolution> {
 async function resolvePath(spec: BinarySpec): Promise<string> {
   const r = await resolve(spec);
   if ('path' in r) return r.path;
-  throw new BinaryNotFoundError(spec.label, [
-    ...r.steps,
-    'SDK download: not usable here — this caller needs a path on disk',
-  ]);
+  throw new BinaryNotFoundError(spec.label, [...r.steps, 'SDK download: not usable here — this caller needs a path on disk']);
 }
 
 async function resolveExecutable(spec: BinarySpec): Promise<EphemeralServerExecutable> {

@@ -128,8 +128,7 @@ async function waitForFrontend(
     if (exit) {
       const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
       throw new Error(
-        `The Temporal dev server stopped during start-up (${how}). Last lines of ${logFile}:\n` +
-          (await logTail(logFile, logStart)),
+        `The Temporal dev server stopped during start-up (${how}). Last lines of ${logFile}:\n` + (await logTail(logFile, logStart)),
       );
     }
     try {

@@ -35,7 +35,9 @@ export function searchAttributeCliArgs(): string[] {
 }
 
 /** `name → indexed value type` as `operatorService.addSearchAttributes` takes them. */
-export function searchAttributeIndexedTypes(keys: readonly { name: string; type: SearchAttributeType }[] = batonSearchAttributes): Record<string, number> {
+export function searchAttributeIndexedTypes(
+  keys: readonly { name: string; type: SearchAttributeType }[] = batonSearchAttributes,
+): Record<string, number> {
   return Object.fromEntries(
     keys.map((key) => {
       const type = encodeSearchAttributeIndexedValueType(key.type);

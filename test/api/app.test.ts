@@ -43,7 +43,11 @@ before(async () => {
 // The connection is left open on purpose: closing it while the SDK's gRPC retry timer from the
 // readiness probe is pending makes that timer throw "Channel has been shut down".
 
-function request(method: string, url: string, opts: { token?: string; body?: unknown; raw?: string; contentType?: string | null } = {}): Promise<Response> {
+function request(
+  method: string,
+  url: string,
+  opts: { token?: string; body?: unknown; raw?: string; contentType?: string | null } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {};
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -117,12 +121,20 @@ describe('authentication and roles', () => {
 
 describe('problem+json for malformed requests', () => {
   test('malformed JSON is 400', async () => {
-    const problem = await expectProblem(await request('POST', '/v1/handoffs', { token: TOKENS.sdr, raw: '{"handoffId": ' }), 400, 'malformed-request');
+    const problem = await expectProblem(
+      await request('POST', '/v1/handoffs', { token: TOKENS.sdr, raw: '{"handoffId": ' }),
+      400,
+      'malformed-request',
+    );
     assert.match(problem.detail, /JSON/);
   });
 
   test('a text/plain body is 400', async () => {
-    const res = await request('POST', '/v1/scoring/preview', { token: TOKENS.sdr, raw: JSON.stringify(exampleLead), contentType: 'text/plain' });
+    const res = await request('POST', '/v1/scoring/preview', {
+      token: TOKENS.sdr,
+      raw: JSON.stringify(exampleLead),
+      contentType: 'text/plain',
+    });
     await expectProblem(res, 400, 'unsupported-media-type');
   });
 
@@ -133,7 +145,11 @@ describe('problem+json for malformed requests', () => {
 
   test('a missing body is 400 where one is required', async () => {
     await expectProblem(await request('POST', '/v1/handoffs', { token: TOKENS.sdr }), 400, 'malformed-request');
-    await expectProblem(await request('POST', '/v1/handoffs', { token: TOKENS.sdr, raw: '', contentType: 'application/json' }), 400, 'malformed-request');
+    await expectProblem(
+      await request('POST', '/v1/handoffs', { token: TOKENS.sdr, raw: '', contentType: 'application/json' }),
+      400,
+      'malformed-request',
+    );
     await expectProblem(await request('POST', '/v1/handoffs/crm-1/reject', { token: TOKENS.ae }), 400, 'malformed-request');
   });
 
@@ -164,7 +180,10 @@ describe('problem+json for malformed requests', () => {
 describe('problem+json for invalid bodies (422)', () => {
   test('an unknown field is named', async () => {
     const problem = await expectProblem(
-      await request('POST', '/v1/handoffs', { token: TOKENS.sdr, body: { ...exampleSubmission, company: { ...exampleSubmission.company, revenue: 5 } } }),
+      await request('POST', '/v1/handoffs', {
+        token: TOKENS.sdr,
+        body: { ...exampleSubmission, company: { ...exampleSubmission.company, revenue: 5 } },
+      }),
       422,
       'validation',
     );
@@ -175,7 +194,11 @@ describe('problem+json for invalid bodies (422)', () => {
   });
 
   test('an unknown top-level field (the SDR comes from the token) is named', async () => {
-    const problem = await expectProblem(await request('POST', '/v1/handoffs', { token: TOKENS.sdr, body: { ...exampleSubmission, sdrId: 'sdr-max' } }), 422, 'validation');
+    const problem = await expectProblem(
+      await request('POST', '/v1/handoffs', { token: TOKENS.sdr, body: { ...exampleSubmission, sdrId: 'sdr-max' } }),
+      422,
+      'validation',
+    );
     assert.deepEqual(
       problem.errors?.map((e) => e.path),
       ['sdrId'],
@@ -184,7 +207,10 @@ describe('problem+json for invalid bodies (422)', () => {
 
   test('a wrong type is named', async () => {
     const problem = await expectProblem(
-      await request('POST', '/v1/handoffs', { token: TOKENS.sdr, body: { ...exampleSubmission, company: { ...exampleSubmission.company, employees: 'lots' } } }),
+      await request('POST', '/v1/handoffs', {
+        token: TOKENS.sdr,
+        body: { ...exampleSubmission, company: { ...exampleSubmission.company, employees: 'lots' } },
+      }),
       422,
       'validation',
     );
@@ -208,15 +234,31 @@ describe('problem+json for invalid bodies (422)', () => {
   });
 
   test('action bodies are validated before Temporal is asked', async () => {
-    let problem = await expectProblem(await request('POST', '/v1/handoffs/crm-1/reject', { token: TOKENS.ae, body: { reason: 'meh' } }), 422, 'validation');
+    let problem = await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/reject', { token: TOKENS.ae, body: { reason: 'meh' } }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'reason');
-    problem = await expectProblem(await request('POST', '/v1/handoffs/crm-1/feedback', { token: TOKENS.ae, body: { rating: 7, qualityIssues: [] } }), 422, 'validation');
+    problem = await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/feedback', { token: TOKENS.ae, body: { rating: 7, qualityIssues: [] } }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'rating');
-    problem = await expectProblem(await request('POST', '/v1/handoffs/crm-1/accept', { token: TOKENS.ae, body: { extra: true } }), 422, 'validation');
+    problem = await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/accept', { token: TOKENS.ae, body: { extra: true } }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'extra');
     problem = await expectProblem(await request('PATCH', '/v1/handoffs/crm-1', { token: TOKENS.sdr, body: {} }), 422, 'validation');
     assert.match(problem.detail, /the patch is empty/);
-    problem = await expectProblem(await request('PATCH', '/v1/handoffs/crm-1', { token: TOKENS.sdr, body: { handoffId: 'crm-2' } }), 422, 'validation');
+    problem = await expectProblem(
+      await request('PATCH', '/v1/handoffs/crm-1', { token: TOKENS.sdr, body: { handoffId: 'crm-2' } }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'handoffId');
   });
 
@@ -230,7 +272,11 @@ describe('problem+json for invalid bodies (422)', () => {
     problem = await expectProblem(await request('GET', '/v1/handoffs?colour=red', { token: TOKENS.manager }), 422, 'validation');
     assert.equal(problem.errors?.[0]?.path, 'colour');
     // A token this API did not issue for these filters never reaches Temporal.
-    problem = await expectProblem(await request('GET', '/v1/handoffs?pageToken=AAAAAAAAAAAAAAAA', { token: TOKENS.manager }), 422, 'validation');
+    problem = await expectProblem(
+      await request('GET', '/v1/handoffs?pageToken=AAAAAAAAAAAAAAAA', { token: TOKENS.manager }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'pageToken');
   });
 
@@ -258,11 +304,18 @@ describe('GET /openapi.json', () => {
     assert.equal(res.status, 200);
     const doc = (await res.json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: { required?: boolean } }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown[]; responses: Record<string, unknown>; requestBody?: { required?: boolean } }>
+      >;
       components: { securitySchemes: Record<string, { type: string; scheme: string }>; schemas: Record<string, unknown> };
     };
     assert.equal(doc.openapi, '3.1.0');
-    assert.deepEqual(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', description: doc.components.securitySchemes.bearer?.['description' as 'type'] });
+    assert.deepEqual(doc.components.securitySchemes.bearer, {
+      type: 'http',
+      scheme: 'bearer',
+      description: doc.components.securitySchemes.bearer?.['description' as 'type'],
+    });
     const routes = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
     for (const expected of [
       'POST /v1/handoffs',
@@ -288,10 +341,14 @@ describe('GET /openapi.json', () => {
           assert.ok(op.responses['401'], `${m} ${p} documents 401`);
         }
         if (op.requestBody) assert.equal(op.requestBody.required, true, `${m} ${p} body is required`);
-        assert.ok(Object.keys(op.responses).some((s) => s.startsWith('2')), `${m} ${p} documents its success`);
+        assert.ok(
+          Object.keys(op.responses).some((s) => s.startsWith('2')),
+          `${m} ${p} documents its success`,
+        );
       }
     }
-    for (const schema of ['Submission', 'HandoffState', 'Problem', 'ScoringPreview']) assert.ok(doc.components.schemas[schema], `${schema} schema`);
+    for (const schema of ['Submission', 'HandoffState', 'Problem', 'ScoringPreview'])
+      assert.ok(doc.components.schemas[schema], `${schema} schema`);
   });
 });
 
@@ -326,7 +383,12 @@ describe('POST /v1/scoring/preview', () => {
     };
     const res = await request('POST', '/v1/scoring/preview', { token: TOKENS.manager, body: low });
     assert.equal(res.status, 200);
-    const preview = (await res.json()) as { score: { total: number }; tier: string | null; provisionalTier: string; checklist: { complete: boolean; missing: string[] } };
+    const preview = (await res.json()) as {
+      score: { total: number };
+      tier: string | null;
+      provisionalTier: string;
+      checklist: { complete: boolean; missing: string[] };
+    };
     assert.equal(preview.score.total, 6);
     assert.equal(preview.tier, null);
     assert.equal(preview.provisionalTier, 'cool');
@@ -335,7 +397,11 @@ describe('POST /v1/scoring/preview', () => {
   });
 
   test('handoffId is not part of a preview', async () => {
-    const problem = await expectProblem(await request('POST', '/v1/scoring/preview', { token: TOKENS.sdr, body: exampleSubmission }), 422, 'validation');
+    const problem = await expectProblem(
+      await request('POST', '/v1/scoring/preview', { token: TOKENS.sdr, body: exampleSubmission }),
+      422,
+      'validation',
+    );
     assert.equal(problem.errors?.[0]?.path, 'handoffId');
   });
 });

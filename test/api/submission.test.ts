@@ -16,12 +16,32 @@ before(async () => {
 
 const lead: Lead = {
   contact: { name: 'Dana Reyes', title: 'VP Customer Operations', email: 'dana@acme.example', authority: 'decision_maker' },
-  company: { name: 'Acme Logistics', domain: 'acme.example', employees: 420, industry: 'logistics', region: 'US', techStack: ['salesforce', 'zendesk'] },
-  engagement: { touchpoints: 7, replies: 2, lastTouchAt: '2026-11-20T15:00:00Z', meetingBooked: true, pricingPageVisits: 3, contentDownloads: 1, intentSignals: ['review-site-category-research'] },
+  company: {
+    name: 'Acme Logistics',
+    domain: 'acme.example',
+    employees: 420,
+    industry: 'logistics',
+    region: 'US',
+    techStack: ['salesforce', 'zendesk'],
+  },
+  engagement: {
+    touchpoints: 7,
+    replies: 2,
+    lastTouchAt: '2026-11-20T15:00:00Z',
+    meetingBooked: true,
+    pricingPageVisits: 3,
+    contentDownloads: 1,
+    intentSignals: ['review-site-category-research'],
+  },
   painPoints: ['slow-support', 'manual-routing'],
   nextStep: { meetingAt: '2026-11-24T16:00:00Z', meetingLink: 'https://meet.example/abc', text: 'Demo with the VP and their IT lead' },
   urgency: { timeline: '0-30d', budget: 'confirmed', triggerEvent: 'Series C announced' },
-  context: { objections: ['price'], champion: 'Dana Reyes', decisionProcess: 'VP and CFO sign off', whyNow: 'Support backlog doubled after the funding round' },
+  context: {
+    objections: ['price'],
+    champion: 'Dana Reyes',
+    decisionProcess: 'VP and CFO sign off',
+    whyNow: 'Support backlog doubled after the funding round',
+  },
 };
 
 describe('submission fingerprint', () => {

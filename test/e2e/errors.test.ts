@@ -73,7 +73,11 @@ describe('refusals over HTTP', () => {
       // Once assigned, the AE owns the lead: the workflow's validators refuse the SDR's edits.
       const patch = assertProblem(await jo.patch(`/v1/handoffs/${id}`, { notes: 'one more thing' }), 409, 'refused-transition');
       assert.equal(patch.detail, 'the checklist is complete and the hand-off is assigned: the AE owns the qualification data now');
-      const withdraw = assertProblem(await jo.post(`/v1/handoffs/${id}/withdraw`, { reason: 'changed my mind' }), 409, 'refused-transition');
+      const withdraw = assertProblem(
+        await jo.post(`/v1/handoffs/${id}/withdraw`, { reason: 'changed my mind' }),
+        409,
+        'refused-transition',
+      );
       assert.equal(withdraw.detail, 'the hand-off is assigned: once assigned the AE owns the lead and the SDR can no longer withdraw it');
       const early = assertProblem(await kim.post(`/v1/handoffs/${id}/outcome`, { outcome: 'opportunity' }), 409, 'refused-transition');
       assert.equal(early.detail, 'record the first contact before reporting an outcome');
@@ -111,18 +115,33 @@ describe('refusals over HTTP', () => {
       const malformed = await jo.send('POST', '/v1/handoffs', { raw: '{"handoffId": "x", ' });
       assertProblem(malformed, 400, 'malformed-request');
       assertProblem(await jo.send('POST', '/v1/handoffs', { raw: '' }), 400);
-      assertProblem(await jo.send('POST', '/v1/handoffs', { raw: 'handoffId=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 400);
+      assertProblem(
+        await jo.send('POST', '/v1/handoffs', { raw: 'handoffId=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+        400,
+      );
 
       const fieldPaths = (problem: Problem): string[] => (problem.errors ?? []).map((e) => e.path);
 
       const unknownTop = assertProblem(await jo.post('/v1/handoffs', { ...submission(id), priority: 'high' }), 422, 'validation');
       assert.deepEqual(fieldPaths(unknownTop), ['priority']);
       const base = submission(id);
-      const unknownNested = assertProblem(await jo.post('/v1/handoffs', { ...base, company: { ...base.company, ceo: 'Pat' } }), 422, 'validation');
+      const unknownNested = assertProblem(
+        await jo.post('/v1/handoffs', { ...base, company: { ...base.company, ceo: 'Pat' } }),
+        422,
+        'validation',
+      );
       assert.deepEqual(fieldPaths(unknownNested), ['company.ceo']);
-      const badEnum = assertProblem(await jo.post('/v1/handoffs', { ...base, contact: { ...base.contact, authority: 'ceo' } }), 422, 'validation');
+      const badEnum = assertProblem(
+        await jo.post('/v1/handoffs', { ...base, contact: { ...base.contact, authority: 'ceo' } }),
+        422,
+        'validation',
+      );
       assert.deepEqual(fieldPaths(badEnum), ['contact.authority']);
-      const badBudget = assertProblem(await jo.post('/v1/handoffs', { ...base, urgency: { ...base.urgency, budget: 'lots' } }), 422, 'validation');
+      const badBudget = assertProblem(
+        await jo.post('/v1/handoffs', { ...base, urgency: { ...base.urgency, budget: 'lots' } }),
+        422,
+        'validation',
+      );
       assert.deepEqual(fieldPaths(badBudget), ['urgency.budget']);
 
       // None of those started anything.
@@ -134,8 +153,12 @@ describe('refusals over HTTP', () => {
       assertProblem(await kim.send('POST', `${path}/accept`, { raw: '{' }), 400, 'malformed-request');
       assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/reject`, { reason: 'too_busy' }), 422, 'validation')), ['reason']);
       assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/accept`, { eager: true }), 422, 'validation')), ['eager']);
-      assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/contacted`, { channel: 'pigeon' }), 422, 'validation')), ['channel']);
-      assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/feedback`, { rating: 6, qualityIssues: [] }), 422, 'validation')), ['rating']);
+      assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/contacted`, { channel: 'pigeon' }), 422, 'validation')), [
+        'channel',
+      ]);
+      assert.deepEqual(fieldPaths(assertProblem(await kim.post(`${path}/feedback`, { rating: 6, qualityIssues: [] }), 422, 'validation')), [
+        'rating',
+      ]);
       const manager = lane.as('mgr-ana');
       assert.deepEqual(fieldPaths(assertProblem(await manager.get('/v1/handoffs?stage=limbo'), 422, 'validation')), ['stage']);
       assert.deepEqual(fieldPaths(assertProblem(await manager.get('/v1/handoffs?colour=red'), 422, 'validation')), ['colour']);

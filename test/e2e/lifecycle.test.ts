@@ -92,7 +92,18 @@ describe('hand-off lifecycle over HTTP', () => {
       assert.equal(closed.closeReason, 'reported');
       assert.deepEqual(
         closed.timeline.map((e) => e.event),
-        ['submitted', 'checklist_completed', 'scored', 'tiered', 'assigned', 'accepted', 'contacted', 'outcome_reported', 'feedback_submitted', 'closed'],
+        [
+          'submitted',
+          'checklist_completed',
+          'scored',
+          'tiered',
+          'assigned',
+          'accepted',
+          'contacted',
+          'outcome_reported',
+          'feedback_submitted',
+          'closed',
+        ],
       );
       assert.equal(closed.timeline.find((e) => e.event === 'accepted')?.actor, 'ae-kim');
 
@@ -150,14 +161,11 @@ describe('hand-off lifecycle over HTTP', () => {
       // A client retrying in parallel: one submission starts the hand-off, the others get it back.
       const racedId = newHandoffId('race');
       const raced = await Promise.all(Array.from({ length: 5 }, () => jo.post('/v1/handoffs', submission(racedId))));
-      assert.deepEqual(
-        raced.map((r) => r.status).sort(),
-        [200, 200, 200, 200, 201],
-        raced.map((r) => r.text).join('\n'),
-      );
+      assert.deepEqual(raced.map((r) => r.status).sort(), [200, 200, 200, 200, 201], raced.map((r) => r.text).join('\n'));
       assert.ok(raced.every((r) => r.body.id === racedId && r.body.sdrId === 'sdr-jo'));
       const racedRuns = [];
-      for await (const run of current().client.workflow.list({ query: `WorkflowId = '${workflowIdFor(racedId)}'` })) racedRuns.push(run.runId);
+      for await (const run of current().client.workflow.list({ query: `WorkflowId = '${workflowIdFor(racedId)}'` }))
+        racedRuns.push(run.runId);
       assert.equal(racedRuns.length, 1);
       const settled = await waitForState(jo, racedId, 'assigned', (s) => s.stage === 'assigned');
       assert.equal(settled.timeline.filter((e) => e.event === 'submitted').length, 1);
@@ -235,7 +243,9 @@ describe('hand-off lifecycle over HTTP', () => {
       const owner = second.assignedAe;
       assert.ok(owner === 'ae-kim' || owner === 'ae-sam', `assigned to ${owner}`);
 
-      const returned = await lane.as(owner).post(`/v1/handoffs/${returnedId}/reject`, { reason: 'no_budget', note: 'budget frozen until Q3' });
+      const returned = await lane
+        .as(owner)
+        .post(`/v1/handoffs/${returnedId}/reject`, { reason: 'no_budget', note: 'budget frozen until Q3' });
       assert.equal(returned.status, 200, returned.text);
       assert.equal(returned.body.stage, 'closed');
       assert.equal(returned.body.outcome, 'returned_to_sdr');

@@ -119,7 +119,12 @@ export async function startStack(): Promise<Stack> {
       await writeFile(vars.BATON_POLICY_FILE, opts.policy);
     }
     const config = loadConfig(vars);
-    const worker = await createBatonWorker({ connection: env.nativeConnection, config, workflowBundle: code });
+    const worker = await createBatonWorker({
+      connection: env.nativeConnection,
+      config,
+      workflowBundle: code,
+      activityLog: () => undefined,
+    });
     const running = worker.run();
     let api: Awaited<ReturnType<typeof startApi>>;
     try {
@@ -131,7 +136,7 @@ export async function startStack(): Promise<Stack> {
     }
 
     const caller = (authorization: string | undefined): Caller => {
-      const send = async <T,>(method: string, urlPath: string, opts: SendOptions = {}): Promise<Reply<T>> => {
+      const send = async <T>(method: string, urlPath: string, opts: SendOptions = {}): Promise<Reply<T>> => {
         const headers: Record<string, string> = {};
         if (authorization !== undefined) headers.Authorization = authorization;
         let body: string | undefined;
@@ -220,12 +225,22 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** Polls a hand-off over HTTP until `done(state)` holds. */
-export async function waitForState(caller: Caller, handoffId: string, what: string, done: (state: HandoffState) => boolean, timeoutMs = 10_000): Promise<HandoffState> {
-  return eventually(what, async () => {
-    const reply = await caller.get(`/v1/handoffs/${handoffId}`);
-    if (reply.status !== 200) throw new Error(`GET ${handoffId}: ${reply.status} ${reply.text}`);
-    return done(reply.body) ? reply.body : undefined;
-  }, timeoutMs);
+export async function waitForState(
+  caller: Caller,
+  handoffId: string,
+  what: string,
+  done: (state: HandoffState) => boolean,
+  timeoutMs = 10_000,
+): Promise<HandoffState> {
+  return eventually(
+    what,
+    async () => {
+      const reply = await caller.get(`/v1/handoffs/${handoffId}`);
+      if (reply.status !== 200) throw new Error(`GET ${handoffId}: ${reply.status} ${reply.text}`);
+      return done(reply.body) ? reply.body : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -235,7 +250,12 @@ export async function waitForState(caller: Caller, handoffId: string, what: stri
 export async function untilAssigned(caller: Caller, created: Reply<HandoffState>): Promise<HandoffState> {
   if (created.status !== 201) throw new Error(`expected 201, got ${created.status} ${created.text}`);
   if (created.body.stage === 'assigned') return created.body;
-  return waitForState(caller, created.body.id, `${created.body.id} assigned`, (s) => s.stage !== 'awaiting_checklist' || !s.checklist.complete).then((s) => {
+  return waitForState(
+    caller,
+    created.body.id,
+    `${created.body.id} assigned`,
+    (s) => s.stage !== 'awaiting_checklist' || !s.checklist.complete,
+  ).then((s) => {
     if (s.stage !== 'assigned') throw new Error(`${s.id} went to ${s.stage}, not assigned`);
     return s;
   });
@@ -262,7 +282,8 @@ export function assertProblem(reply: Reply<unknown>, status: number, kind?: stri
   if (reply.status !== status) fail(`expected status ${status}`);
   if (!reply.headers.get('content-type')?.startsWith('application/problem+json')) fail('expected application/problem+json');
   if (typeof problem !== 'object' || problem === null) fail('expected a JSON object');
-  if (typeof problem.type !== 'string' || typeof problem.title !== 'string' || typeof problem.detail !== 'string') fail('expected type, title and detail strings');
+  if (typeof problem.type !== 'string' || typeof problem.title !== 'string' || typeof problem.detail !== 'string')
+    fail('expected type, title and detail strings');
   if (problem.status !== status) fail(`expected "status": ${status} in the body`);
   if (kind !== undefined && !problem.type.endsWith(`/${kind}`)) fail(`expected type …/${kind}`);
   return problem;

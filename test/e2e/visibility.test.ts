@@ -12,7 +12,17 @@ import { repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftLead, hotLead, submission, warmLead } from '../fixtures/leads.js';
-import { assertProblem, eventually, newHandoffId, startStack, waitForState, withLane, type Caller, type Lane, type Stack } from './stack.js';
+import {
+  assertProblem,
+  eventually,
+  newHandoffId,
+  startStack,
+  waitForState,
+  withLane,
+  type Caller,
+  type Lane,
+  type Stack,
+} from './stack.js';
 import type { z } from 'zod';
 
 type Summary = z.infer<typeof HandoffSummarySchema>;
@@ -65,7 +75,10 @@ describe('listing hand-offs through visibility', () => {
 
       const manager = lane.as('mgr-ana');
       const assignedHot = await listIncluding(manager, 'stage=assigned&tier=hot&pageSize=100', hot);
-      assert.ok(assignedHot.items.every((i) => i.stage === 'assigned' && i.tier === 'hot'), JSON.stringify(assignedHot.items));
+      assert.ok(
+        assignedHot.items.every((i) => i.stage === 'assigned' && i.tier === 'hot'),
+        JSON.stringify(assignedHot.items),
+      );
       assert.ok(!idsOf(assignedHot).includes(joWarm));
       assert.ok(!idsOf(assignedHot).includes(joDraft));
       const one = assignedHot.items.find((i) => i.id === maxHot)!;
@@ -84,10 +97,16 @@ describe('listing hand-offs through visibility', () => {
       // An SDR lists only their own, newest first, and may not ask for someone else's.
       const jo = lane.as('sdr-jo');
       const own = await listIncluding(jo, 'pageSize=100', [...joHot, joWarm, joDraft]);
-      assert.ok(own.items.every((i) => i.sdrId === 'sdr-jo'), JSON.stringify(own.items.map((i) => i.sdrId)));
+      assert.ok(
+        own.items.every((i) => i.sdrId === 'sdr-jo'),
+        JSON.stringify(own.items.map((i) => i.sdrId)),
+      );
       assert.ok(!idsOf(own).includes(maxHot));
       const started = own.items.map((i) => Date.parse(i.startedAt));
-      assert.deepEqual(started, [...started].sort((a, b) => b - a));
+      assert.deepEqual(
+        started,
+        [...started].sort((a, b) => b - a),
+      );
       const ownHot = await listIncluding(jo, 'stage=assigned&tier=hot&pageSize=100', joHot);
       assert.ok(!idsOf(ownHot).includes(maxHot));
       assertProblem(await jo.get('/v1/handoffs?sdr=sdr-max'), 403, 'forbidden');
@@ -105,12 +124,17 @@ describe('listing hand-offs through visibility', () => {
       const second = await list(jo, `pageSize=1&pageToken=${encodeURIComponent(first.nextPageToken)}`);
       assert.equal(second.items.length, 1);
       assert.notEqual(second.items[0]!.id, first.items[0]!.id);
-      assertProblem(await jo.get(`/v1/handoffs?pageSize=1&stage=assigned&pageToken=${encodeURIComponent(first.nextPageToken)}`), 422, 'validation');
+      assertProblem(
+        await jo.get(`/v1/handoffs?pageSize=1&stage=assigned&pageToken=${encodeURIComponent(first.nextPageToken)}`),
+        422,
+        'validation',
+      );
 
       // The same question, asked of Temporal directly (as ops would in the UI or CLI).
       const direct = await eventually('the direct visibility query', async () => {
         const found: string[] = [];
-        for await (const run of current().client.workflow.list({ query: "HandoffStage = 'assigned' AND HandoffTier = 'hot'" })) found.push(run.workflowId);
+        for await (const run of current().client.workflow.list({ query: "HandoffStage = 'assigned' AND HandoffTier = 'hot'" }))
+          found.push(run.workflowId);
         return hot.every((id) => found.includes(workflowIdFor(id))) ? found : undefined;
       });
       assert.ok(!direct.includes(workflowIdFor(joWarm)));
@@ -153,7 +177,11 @@ describe('listing hand-offs through visibility', () => {
         const atRisk = await listIncluding(manager, 'atRisk=true&pageSize=100', [urgent]);
         const item = atRisk.items.find((i) => i.id === urgent)!;
         assert.ok(Date.parse(item.contactDeadline!) < Date.now() + 2 * 3_600_000);
-        assert.ok(atRisk.items.every((i) => (i.stage === 'assigned' || i.stage === 'accepted') && Date.parse(i.contactDeadline!) < Date.now() + 2 * 3_600_000));
+        assert.ok(
+          atRisk.items.every(
+            (i) => (i.stage === 'assigned' || i.stage === 'accepted') && Date.parse(i.contactDeadline!) < Date.now() + 2 * 3_600_000,
+          ),
+        );
         // Accepted but not yet contacted is still at risk; the AE sees it in their own at-risk list.
         const owner = state.assignedAe as 'ae-kim' | 'ae-sam';
         assert.equal((await lane.as(owner).post(`/v1/handoffs/${urgent}/accept`, {})).status, 200);

@@ -288,35 +288,29 @@ describe('parsePolicy errors name the field', () => {
     );
   });
 
-  it(
-    'an inherited Object property name is not a lead field',
-    () => {
-      for (const field of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
-        const issues = issuesOf(withRule({ ...RULE, when: { op: 'present', field } }));
-        assert.deepEqual(
-          issues.map((i) => i.path),
-          ['scoring.rules.0.when.field'],
-          field,
-        );
-      }
-    },
-  );
+  it('an inherited Object property name is not a lead field', () => {
+    for (const field of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      const issues = issuesOf(withRule({ ...RULE, when: { op: 'present', field } }));
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        ['scoring.rules.0.when.field'],
+        field,
+      );
+    }
+  });
 
-  it(
-    'a condition whose operator does not fit the field kind',
-    () => {
-      const wrong = [
-        { op: 'between', field: 'company.industry', min: 1 },
-        { op: 'intersects', field: 'company.employees', values: ['x'] },
-        { op: 'count', field: 'company.region' },
-        { op: 'isTrue', field: 'engagement.replies' },
-        { op: 'ratioAtLeast', numerator: 'company.industry', denominator: 'engagement.touchpoints', min: 0.1 },
-      ];
-      for (const when of wrong) {
-        assert.ok(issuesOf(withRule({ ...RULE, when })).length > 0, JSON.stringify(when));
-      }
-    },
-  );
+  it('a condition whose operator does not fit the field kind', () => {
+    const wrong = [
+      { op: 'between', field: 'company.industry', min: 1 },
+      { op: 'intersects', field: 'company.employees', values: ['x'] },
+      { op: 'count', field: 'company.region' },
+      { op: 'isTrue', field: 'engagement.replies' },
+      { op: 'ratioAtLeast', numerator: 'company.industry', denominator: 'engagement.touchpoints', min: 0.1 },
+    ];
+    for (const when of wrong) {
+      assert.ok(issuesOf(withRule({ ...RULE, when })).length > 0, JSON.stringify(when));
+    }
+  });
 
   it('an unknown condition operator', () => {
     const issues = issuesOf(withRule({ ...RULE, when: { op: 'greaterThan', field: 'company.employees' } }));

@@ -48,7 +48,10 @@ export interface Harness {
 export async function createHarness(opts: { roster?: Ae[]; policyFile?: string } = {}): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await testServerExecutable() } });
   // The time-skipping server has no visibility, but it refuses upserts of unregistered attributes.
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes: searchAttributeIndexedTypes() });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: searchAttributeIndexedTypes(),
+  });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-wf-'));
   const rosterFile = path.join(dataDir, 'roster.json');
   await writeFile(rosterFile, JSON.stringify(opts.roster ?? testRoster));

@@ -45,7 +45,18 @@ describe('hand-off lifecycle (time-skipping)', () => {
       assert.equal(final.feedback?.rating, 5);
       assert.deepEqual(
         final.timeline.map((e) => e.event),
-        ['submitted', 'checklist_completed', 'scored', 'tiered', 'assigned', 'accepted', 'contacted', 'outcome_reported', 'feedback_submitted', 'closed'],
+        [
+          'submitted',
+          'checklist_completed',
+          'scored',
+          'tiered',
+          'assigned',
+          'accepted',
+          'contacted',
+          'outcome_reported',
+          'feedback_submitted',
+          'closed',
+        ],
       );
       assert.ok(final.timeline.every((e) => e.actor && !Number.isNaN(Date.parse(e.at))));
       assert.equal(final.timeline.find((e) => e.event === 'accepted')?.actor, 'ae-kim');
@@ -94,7 +105,10 @@ describe('hand-off lifecycle (time-skipping)', () => {
     withHarness(async (h) => {
       const final = await (await h.start('not-icp', tooSmallLead)).result();
       assert.equal(final.outcome, 'not_icp');
-      assert.deepEqual(final.icp.failed.map((f) => f.rule), ['minEmployees']);
+      assert.deepEqual(
+        final.icp.failed.map((f) => f.rule),
+        ['minEmployees'],
+      );
       assert.equal(final.assignedAe, undefined);
     }));
 

@@ -50,7 +50,9 @@ describe('AE rejection (time-skipping)', () => {
     withHarness(async (h) => {
       const handle = await h.start('reject-qualification', hotLead);
       await waitForStage(h, handle, 'assigned');
-      const returned = await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', note: 'budget frozen until Q3', actor: kim }] });
+      const returned = await handle.executeUpdate(rejectUpdate, {
+        args: [{ reason: 'no_budget', note: 'budget frozen until Q3', actor: kim }],
+      });
       assert.equal(returned.stage, 'closed');
       assert.equal(returned.outcome, 'returned_to_sdr');
       assert.equal(returned.closeReason, 'no_budget');

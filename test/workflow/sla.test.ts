@@ -67,7 +67,10 @@ describe('outcome and feedback window (time-skipping)', () => {
       await h.env.sleep(7 * DAY - MINUTE);
       assert.ok(!(await h.state(handle)).timeline.some((e) => e.event === 'feedback_reminder'), 'no reminder before 7 days');
       await h.env.sleep(2 * MINUTE);
-      assert.ok((await h.state(handle)).timeline.some((e) => e.event === 'feedback_reminder'), 'reminder at 7 days');
+      assert.ok(
+        (await h.state(handle)).timeline.some((e) => e.event === 'feedback_reminder'),
+        'reminder at 7 days',
+      );
       const final = await handle.result();
       assert.equal(final.outcome, 'disqualified');
       assert.equal(final.closeReason, 'feedback_window_elapsed');

@@ -78,14 +78,24 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       responses: {
         201: { ...stateResponse('Created: the new hand-off'), headers: { Location: { schema: { type: 'string' } } } },
         200: stateResponse('The same submission again: the current state'),
-        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'duplicate-handoff', 'payload-too-large', 'validation', 'unavailable'),
+        ...problemResponses(
+          'malformed-request',
+          'unauthorized',
+          'forbidden',
+          'duplicate-handoff',
+          'payload-too-large',
+          'validation',
+          'unavailable',
+        ),
       },
     }),
     async (c) => {
       const principal = c.get('principal');
       const submission = c.req.valid('json');
       const started = await startHandoff(deps, principal, submission);
-      const state = started ? ((await firstState(client, submission.handoffId)) ?? pendingState(deps, principal, submission)) : await readState(client, submission.handoffId);
+      // A repeated submit waits like the first one, so a client's retry sees where the lead went.
+      const settled = await firstState(client, submission.handoffId);
+      const state = settled ?? (started ? pendingState(deps, principal, submission) : await readState(client, submission.handoffId));
       c.header('Location', location(submission.handoffId));
       return started ? c.json(state, 201) : c.json(state, 200);
     },
@@ -164,7 +174,17 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       request: { params: HandoffIdParams, body: { required: true, ...json(bodies.ChecklistPatch) } },
       responses: {
         200: stateResponse('The hand-off after the update'),
-        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'not-found', 'refused-transition', 'handoff-closed', 'payload-too-large', 'validation', 'unavailable'),
+        ...problemResponses(
+          'malformed-request',
+          'unauthorized',
+          'forbidden',
+          'not-found',
+          'refused-transition',
+          'handoff-closed',
+          'payload-too-large',
+          'validation',
+          'unavailable',
+        ),
       },
     }),
     async (c) => {
@@ -197,7 +217,17 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
         request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
         responses: {
           200: stateResponse('The hand-off after the action'),
-          ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'not-found', 'refused-transition', 'handoff-closed', 'payload-too-large', 'validation', 'unavailable'),
+          ...problemResponses(
+            'malformed-request',
+            'unauthorized',
+            'forbidden',
+            'not-found',
+            'refused-transition',
+            'handoff-closed',
+            'payload-too-large',
+            'validation',
+            'unavailable',
+          ),
         },
       }),
       async (c) => {
@@ -219,7 +249,14 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
   action({ name: 'contacted', summary: 'Record the first contact', body: bodies.Contacted, update: markContactedUpdate, actors: 'ae' });
   action({ name: 'outcome', summary: 'Report the outcome', body: bodies.Outcome, update: reportOutcomeUpdate, actors: 'ae' });
   action({ name: 'feedback', summary: 'Rate how ready the lead was', body: bodies.Feedback, update: submitFeedbackUpdate, actors: 'ae' });
-  action({ name: 'withdraw', summary: 'Withdraw the hand-off before it is assigned', body: bodies.Withdraw, update: withdrawUpdate, actors: 'sdr', optionalBody: true });
+  action({
+    name: 'withdraw',
+    summary: 'Withdraw the hand-off before it is assigned',
+    body: bodies.Withdraw,
+    update: withdrawUpdate,
+    actors: 'sdr',
+    optionalBody: true,
+  });
 
   return router;
 }
@@ -228,7 +265,8 @@ const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.r
 
 function assertMayRead(principal: Principal, state: HandoffState): void {
   if (principal.role === 'sdr' && state.sdrId !== principal.id) throw new ProblemError('forbidden', 'this hand-off belongs to another SDR');
-  if (principal.role === 'ae' && state.assignedAe !== principal.id) throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
+  if (principal.role === 'ae' && state.assignedAe !== principal.id)
+    throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
 }
 
 function assertOwningSdr(principal: Principal, state: HandoffState): void {
@@ -236,12 +274,17 @@ function assertOwningSdr(principal: Principal, state: HandoffState): void {
 }
 
 function assertAssignedAe(principal: Principal, state: HandoffState): void {
-  if (principal.role === 'ae' && state.assignedAe !== principal.id) throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
+  if (principal.role === 'ae' && state.assignedAe !== principal.id)
+    throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
 }
 
 /** SDRs and AEs list only their own hand-offs; asking for someone else's is 403. */
 function ownFilter(principal: Principal, asked: string | undefined, param: 'sdr' | 'ae'): string {
-  if (asked !== undefined && asked !== principal.id) throw new ProblemError('forbidden', `as ${principal.role} ${principal.id} you can only list your own hand-offs (${param}=${principal.id})`);
+  if (asked !== undefined && asked !== principal.id)
+    throw new ProblemError(
+      'forbidden',
+      `as ${principal.role} ${principal.id} you can only list your own hand-offs (${param}=${principal.id})`,
+    );
   return principal.id;
 }
 

@@ -16,7 +16,8 @@ export function scoringRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       operationId: 'previewScore',
       tags: ['scoring'],
       summary: 'Score and tier a lead without starting a hand-off',
-      description: 'The body is a submission without `handoffId`. The answer explains every rule that fired, the checklist and the ICP gate.',
+      description:
+        'The body is a submission without `handoffId`. The answer explains every rule that fired, the checklist and the ICP gate.',
       security: bearerSecurity,
       middleware: [requireRole('sdr', 'manager', 'ops', 'admin'), jsonBody()] as const,
       request: { body: { required: true, content: { 'application/json': { schema: bodies.Lead } } } },
