@@ -104,7 +104,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   };
 
   /** Re-evaluates everything derived from the lead data while the checklist is open. */
-  const evaluateDraft = (policy: Policy): void => {
+  const evaluateDraft = (): void => {
     state.checklist = checkChecklist(state.lead);
     state.icp = checkIcp(state.lead, policy.icp);
     const score = scoreLead(state.lead, policy.scoring);
@@ -179,7 +179,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       await condition(() => policy !== undefined);
       state.lead = mergeLead(state.lead, ChecklistPatchSchema.parse(patch));
       dataVersion++;
-      evaluateDraft(policy);
+      evaluateDraft();
       record(
         'checklist_updated',
         who(actor),
@@ -301,7 +301,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   // ---- the playbook ---------------------------------------------------------------------------
   policy = await loadPolicy();
   state.policyVersion = policy.version;
-  evaluateDraft(policy);
+  evaluateDraft();
   record('submitted', start.sdrId, state.checklist.complete ? 'complete' : `draft; missing: ${state.checklist.missing.join(', ')}`);
   publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
   void watchHandoffWindow();
