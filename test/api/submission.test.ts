@@ -8,41 +8,14 @@ import { assessLead, canonicalJson, staticDetails, staticSummary, submissionHash
 import { repoRoot } from '../../src/config.js';
 import { SubmissionSchema, type Lead } from '../../src/domain/lead.js';
 import type { Policy } from '../../src/domain/policy.js';
+import { exampleLead } from '../fixtures/leads.js';
 
 let policy: Policy;
 before(async () => {
   policy = await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml'));
 });
 
-const lead: Lead = {
-  contact: { name: 'Dana Reyes', title: 'VP Customer Operations', email: 'dana@acme.example', authority: 'decision_maker' },
-  company: {
-    name: 'Acme Logistics',
-    domain: 'acme.example',
-    employees: 420,
-    industry: 'logistics',
-    region: 'US',
-    techStack: ['salesforce', 'zendesk'],
-  },
-  engagement: {
-    touchpoints: 7,
-    replies: 2,
-    lastTouchAt: '2026-11-20T15:00:00Z',
-    meetingBooked: true,
-    pricingPageVisits: 3,
-    contentDownloads: 1,
-    intentSignals: ['review-site-category-research'],
-  },
-  painPoints: ['slow-support', 'manual-routing'],
-  nextStep: { meetingAt: '2026-11-24T16:00:00Z', meetingLink: 'https://meet.example/abc', text: 'Demo with the VP and their IT lead' },
-  urgency: { timeline: '0-30d', budget: 'confirmed', triggerEvent: 'Series C announced' },
-  context: {
-    objections: ['price'],
-    champion: 'Dana Reyes',
-    decisionProcess: 'VP and CFO sign off',
-    whyNow: 'Support backlog doubled after the funding round',
-  },
-};
+const lead: Lead = exampleLead;
 
 describe('submission fingerprint', () => {
   test('canonical JSON sorts keys at every level and drops undefined', () => {

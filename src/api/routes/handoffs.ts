@@ -40,6 +40,19 @@ import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQue
 import { assessLead, canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
 import { QUERY_TIMEOUT_MS, readState, sendUpdate, withDeadline } from '../temporal.js';
 
+/** What can go wrong with an action on an existing hand-off. */
+const ACTION_PROBLEMS = problemResponses(
+  'malformed-request',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'refused-transition',
+  'handoff-closed',
+  'payload-too-large',
+  'validation',
+  'unavailable',
+);
+
 /** The memo key holding the fingerprint of the submission that started a hand-off. */
 export const SUBMISSION_HASH_MEMO = 'submissionHash';
 /** How long a new submission waits for the workflow's first answer before replying without it. */
@@ -174,17 +187,7 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       request: { params: HandoffIdParams, body: { required: true, ...json(bodies.ChecklistPatch) } },
       responses: {
         200: stateResponse('The hand-off after the update'),
-        ...problemResponses(
-          'malformed-request',
-          'unauthorized',
-          'forbidden',
-          'not-found',
-          'refused-transition',
-          'handoff-closed',
-          'payload-too-large',
-          'validation',
-          'unavailable',
-        ),
+        ...ACTION_PROBLEMS,
       },
     }),
     async (c) => {
@@ -217,17 +220,7 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
         request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
         responses: {
           200: stateResponse('The hand-off after the action'),
-          ...problemResponses(
-            'malformed-request',
-            'unauthorized',
-            'forbidden',
-            'not-found',
-            'refused-transition',
-            'handoff-closed',
-            'payload-too-large',
-            'validation',
-            'unavailable',
-          ),
+          ...ACTION_PROBLEMS,
         },
       }),
       async (c) => {
