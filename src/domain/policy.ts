@@ -139,6 +139,13 @@ export const PolicySchema = z
       if (ids.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['scoring', 'rules', i, 'id'], message: `duplicate rule id ${rule.id}` });
       ids.add(rule.id);
     });
+    const { minEmployees, maxEmployees } = policy.icp;
+    if (minEmployees !== null && maxEmployees !== null && minEmployees > maxEmployees) {
+      ctx.addIssue({ code: 'custom', path: ['icp', 'maxEmployees'], message: `must not be below minEmployees (${minEmployees})` });
+    }
+    if (policy.feedback.reminder >= policy.feedback.window) {
+      ctx.addIssue({ code: 'custom', path: ['feedback', 'reminder'], message: 'must come before the end of the feedback window' });
+    }
     const { hot, warm, cool } = policy.tiers;
     if (!(hot.minScore >= warm.minScore && warm.minScore >= cool.minScore)) {
       ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'minScore must not increase from hot to warm to cool' });

@@ -178,7 +178,7 @@ describe('checkIcp with a configured ICP', () => {
 
   it('an empty draft fails only the rules that need data it lacks', () => {
     assert.deepEqual(
-      checkIcp({}, icp({ industries: ['software'], regions: ['US'], maxEmployees: 10 })).failed.map((f) => f.rule),
+      checkIcp({}, icp({ industries: ['software'], regions: ['US'], minEmployees: 5, maxEmployees: 10 })).failed.map((f) => f.rule),
       ['minEmployees', 'industries', 'regions'],
     );
   });

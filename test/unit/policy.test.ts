@@ -325,6 +325,31 @@ describe('parsePolicy errors name the field', () => {
     assert.deepEqual(issues, [{ path: 'scoring.rules.2.id', message: 'duplicate rule id x' }]);
   });
 
+  it('an ICP band whose maximum is below its minimum', () => {
+    assert.deepEqual(
+      issuesOf(
+        docWith((d) => {
+          d.icp = { minEmployees: 500, maxEmployees: 100 };
+        }),
+      ),
+      [{ path: 'icp.maxEmployees', message: 'must not be below minEmployees (500)' }],
+    );
+  });
+
+  it('a feedback reminder at or after the end of the feedback window', () => {
+    for (const reminder of ['14d', '15d']) {
+      assert.deepEqual(
+        issuesOf(
+          docWith((d) => {
+            d.feedback = { window: '14d', reminder };
+          }),
+        ).map((i) => i.path),
+        ['feedback.reminder'],
+        reminder,
+      );
+    }
+  });
+
   it('tiers out of order', () => {
     assert.deepEqual(issuesOf(docWith((d) => (d.tiers.warm.minScore = 85))), [
       { path: 'tiers', message: 'minScore must not increase from hot to warm to cool' },
