@@ -10,11 +10,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import type { BatonConfig } from '../config.js';
 import { resolveTemporalCli } from './binaries.js';
-import { batonSearchAttributes, searchAttributeCliArgs } from './search-attributes.js';
+import { searchAttributeIndexedTypes } from './search-attributes.js';
 
 /** Closed hand-offs stay inspectable for a working week and more (the dev server default is 1 day). */
 export const RETENTION_DAYS = 7;
@@ -59,7 +58,6 @@ export async function startDevServer(config: BatonConfig): Promise<DevServer> {
     config.namespace,
     '--log-level',
     'warn',
-    ...searchAttributeCliArgs(),
   ];
 
   const logFile = path.join(config.dataDir, 'temporal.log');
@@ -152,15 +150,13 @@ async function waitForFrontend(
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, number> = {};
-  for (const key of batonSearchAttributes) {
-    const wanted = encodeSearchAttributeIndexedValueType(key.type);
-    if (wanted === undefined) throw new Error(`No indexed value type for search attribute type ${key.type}`);
-    const existing = customAttributes[key.name];
-    if (existing === undefined) missing[key.name] = wanted;
+  for (const [name, wanted] of Object.entries(searchAttributeIndexedTypes())) {
+    const existing = customAttributes[name];
+    if (existing === undefined) missing[name] = wanted;
     else if (existing !== wanted) {
       throw new Error(
-        `Search attribute ${key.name} already exists in namespace ${namespace} with another type ` +
-          `(indexed value type ${existing}, Baton needs ${key.type}); fix it on the server first`,
+        `Search attribute ${name} already exists in namespace ${namespace} with another type ` +
+          `(indexed value type ${existing}, Baton needs ${wanted}); fix it on the server first`,
       );
     }
   }

@@ -24,22 +24,10 @@ export const batonSearchAttributes = [
   ContactDeadlineKey,
 ] as const;
 
-/** `name=Type` pairs as the Temporal CLI's `--search-attribute` flag takes them. */
-export function searchAttributeCliArgs(): string[] {
-  const cliType: Record<string, string> = {
-    KEYWORD: 'Keyword',
-    INT: 'Int',
-    DATETIME: 'Datetime',
-  };
-  return batonSearchAttributes.flatMap((k) => ['--search-attribute', `${k.name}=${cliType[k.type]}`]);
-}
-
 /** `name → indexed value type` as `operatorService.addSearchAttributes` takes them. */
-export function searchAttributeIndexedTypes(
-  keys: readonly { name: string; type: SearchAttributeType }[] = batonSearchAttributes,
-): Record<string, number> {
+export function searchAttributeIndexedTypes(): Record<string, number> {
   return Object.fromEntries(
-    keys.map((key) => {
+    batonSearchAttributes.map((key) => {
       const type = encodeSearchAttributeIndexedValueType(key.type);
       if (type === undefined) throw new Error(`no indexed value type for search attribute type ${key.type}`);
       return [key.name, type];
