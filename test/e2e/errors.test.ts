@@ -3,20 +3,13 @@
  * answer is problem+json with the right status, and a refused update leaves nothing in history.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MAX_BODY_BYTES } from '../../src/api/body.js';
 import type { Problem } from '../../src/api/problem.js';
 import { submission } from '../fixtures/leads.js';
-import { assertProblem, newHandoffId, startStack, untilAssigned, updateEvents, withLane, type Lane, type Stack } from './stack.js';
+import { assertProblem, newHandoffId, useStack, untilAssigned, updateEvents, withLane, type Lane } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.teardown();
-});
-const current = (): Stack => stack;
+const current = useStack();
 
 /** Submits the §4 example as sdr-jo and answers its id once it is assigned to ae-kim. */
 async function assignedHandoff(lane: Lane, label: string): Promise<string> {

@@ -3,7 +3,7 @@
  * actions, idempotent submits, drafts and rejections.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { HandoffState } from '../../src/domain/state.js';
 import {
   AssignedAeKey,
@@ -17,16 +17,9 @@ import {
 } from '../../src/temporal/search-attributes.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftCompletion, draftLead, submission } from '../fixtures/leads.js';
-import { assertProblem, newHandoffId, startStack, untilAssigned, updateEvents, waitForState, withLane, type Stack } from './stack.js';
+import { assertProblem, newHandoffId, useStack, untilAssigned, updateEvents, waitForState, withLane } from './stack.js';
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.teardown();
-});
-const current = (): Stack => stack;
+const current = useStack();
 
 describe('hand-off lifecycle over HTTP', () => {
   it('submit → assigned to ae-kim (hot, 100) → accept → contacted → outcome → feedback → closed as opportunity', () =>

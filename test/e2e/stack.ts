@@ -9,6 +9,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { after, before } from 'node:test';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256 } from '../../src/api/auth.js';
@@ -197,6 +198,21 @@ export async function startStack(): Promise<Stack> {
 }
 
 /** Runs `fn` with a fresh lane that is stopped afterwards, pass or fail. */
+/** One dev server for the calling test file: started before its tests, stopped after them. */
+export function useStack(): () => Stack {
+  let stack: Stack | undefined;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.teardown();
+  });
+  return () => {
+    if (!stack) throw new Error('the e2e stack is not started');
+    return stack;
+  };
+}
+
 export async function withLane<T>(stack: () => Stack, fn: (lane: Lane) => Promise<T>, opts?: Parameters<Stack['lane']>[0]): Promise<T> {
   const lane = await stack().lane(opts);
   try {

@@ -5,24 +5,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import type { HandoffSummarySchema } from '../../src/api/schemas.js';
 import { repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftLead, hotLead, submission, warmLead } from '../fixtures/leads.js';
-import {
-  assertProblem,
-  eventually,
-  newHandoffId,
-  startStack,
-  waitForState,
-  withLane,
-  type Caller,
-  type Lane,
-  type Stack,
-} from './stack.js';
+import { assertProblem, eventually, newHandoffId, useStack, waitForState, withLane, type Caller, type Lane } from './stack.js';
 import type { z } from 'zod';
 
 type Summary = z.infer<typeof HandoffSummarySchema>;
@@ -31,14 +21,7 @@ interface Page {
   nextPageToken: string | null;
 }
 
-let stack: Stack;
-before(async () => {
-  stack = await startStack();
-});
-after(async () => {
-  await stack?.teardown();
-});
-const current = (): Stack => stack;
+const current = useStack();
 
 async function submit(lane: Lane, sdr: 'sdr-jo' | 'sdr-max', label: string, lead: Lead): Promise<string> {
   const id = newHandoffId(label);
