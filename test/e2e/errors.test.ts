@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { MAX_BODY_BYTES } from '../../src/api/body.js';
 import type { Problem } from '../../src/api/problem.js';
 import { submission } from '../fixtures/leads.js';
-import { assertProblem, newHandoffId, useStack, untilAssigned, updateEvents, withLane, type Lane } from './stack.js';
+import { updateEvents } from '../fixtures/history.js';
+import { assertProblem, newHandoffId, useStack, untilAssigned, withLane, type Lane } from './stack.js';
 
 const current = useStack();
 

@@ -16,8 +16,9 @@ import {
   SdrIdKey,
 } from '../../src/temporal/search-attributes.js';
 import { workflowIdFor } from '../../workflows/messages.js';
-import { draftCompletion, draftLead, submission } from '../fixtures/leads.js';
-import { assertProblem, newHandoffId, useStack, untilAssigned, updateEvents, waitForState, withLane } from './stack.js';
+import { draftCompletion, draftLead, submission, happyPathEvents } from '../fixtures/leads.js';
+import { updateEvents } from '../fixtures/history.js';
+import { assertProblem, newHandoffId, useStack, untilAssigned, waitForState, withLane } from './stack.js';
 
 const current = useStack();
 
@@ -85,18 +86,7 @@ describe('hand-off lifecycle over HTTP', () => {
       assert.equal(closed.closeReason, 'reported');
       assert.deepEqual(
         closed.timeline.map((e) => e.event),
-        [
-          'submitted',
-          'checklist_completed',
-          'scored',
-          'tiered',
-          'assigned',
-          'accepted',
-          'contacted',
-          'outcome_reported',
-          'feedback_submitted',
-          'closed',
-        ],
+        happyPathEvents,
       );
       assert.equal(closed.timeline.find((e) => e.event === 'accepted')?.actor, 'ae-kim');
 

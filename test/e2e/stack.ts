@@ -22,7 +22,6 @@ import type { HandoffState } from '../../src/domain/state.js';
 import { devServerExecutable } from '../../src/temporal/binaries.js';
 import { batonSearchAttributes } from '../../src/temporal/search-attributes.js';
 import { createBatonWorker, workflowsPath } from '../../src/worker.js';
-import { workflowIdFor } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
 
 // Keep the SDK's worker chatter out of the test output; errors still show.
@@ -275,18 +274,6 @@ export async function untilAssigned(caller: Caller, created: Reply<HandoffState>
     if (s.stage !== 'assigned') throw new Error(`${s.id} went to ${s.stage}, not assigned`);
     return s;
   });
-}
-
-/** How many update accepted / completed events the hand-off's history holds. */
-export async function updateEvents(client: Client, handoffId: string): Promise<{ accepted: number; completed: number; names: string[] }> {
-  const history = await client.workflow.getHandle(workflowIdFor(handoffId)).fetchHistory();
-  const events = history.events ?? [];
-  const accepted = events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-  return {
-    accepted: accepted.length,
-    completed: events.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes).length,
-    names: accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? '?'),
-  };
 }
 
 /** The problem+json contract every error answer keeps (DESIGN §4). */

@@ -9,11 +9,10 @@ import {
   updateChecklistUpdate,
   withdrawUpdate,
 } from '../../workflows/messages.js';
-import { draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead } from '../fixtures/leads.js';
+import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead, happyPathEvents } from '../fixtures/leads.js';
 import { assertElapsed, DAY, HOUR, MINUTE, ms, waitForStage, withHarness } from './harness.js';
 
-const kim = { id: 'ae-kim', role: 'ae' } as const;
-const jo = { id: 'sdr-jo', role: 'sdr' } as const;
+const { kim, jo } = actors;
 
 describe('hand-off lifecycle (time-skipping)', () => {
   it('complete → assigned → accepted → contacted → outcome + feedback → closed as opportunity', () =>
@@ -45,18 +44,7 @@ describe('hand-off lifecycle (time-skipping)', () => {
       assert.equal(final.feedback?.rating, 5);
       assert.deepEqual(
         final.timeline.map((e) => e.event),
-        [
-          'submitted',
-          'checklist_completed',
-          'scored',
-          'tiered',
-          'assigned',
-          'accepted',
-          'contacted',
-          'outcome_reported',
-          'feedback_submitted',
-          'closed',
-        ],
+        happyPathEvents,
       );
       assert.ok(final.timeline.every((e) => e.actor && !Number.isNaN(Date.parse(e.at))));
       assert.equal(final.timeline.find((e) => e.event === 'accepted')?.actor, 'ae-kim');

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rejectUpdate, withdrawUpdate } from '../../workflows/messages.js';
-import { hotLead } from '../fixtures/leads.js';
+import { actors, hotLead } from '../fixtures/leads.js';
 import { HOUR, ms, waitForStage, withHarness } from './harness.js';
 
-const kim = { id: 'ae-kim', role: 'ae' } as const;
-const sam = { id: 'ae-sam', role: 'ae' } as const;
+const { kim, sam } = actors;
 
 describe('AE rejection (time-skipping)', () => {
   it('a routing reason re-routes to another AE, never the same one, with a fresh window', () =>

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Lead } from '../../src/domain/lead.js';
 import { acceptUpdate, markContactedUpdate, reportOutcomeUpdate } from '../../workflows/messages.js';
-import { coolLead, hotLead, warmLead } from '../fixtures/leads.js';
+import { actors, coolLead, hotLead, warmLead } from '../fixtures/leads.js';
 import { assertElapsed, DAY, HOUR, MINUTE, waitForStage, withHarness } from './harness.js';
 
-const kim = { id: 'ae-kim', role: 'ae' } as const;
+const { kim } = actors;
 
 const tiers: [string, Lead, number][] = [
   ['hot', hotLead, 24 * HOUR],
