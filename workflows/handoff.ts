@@ -24,14 +24,13 @@ import {
   type Actor,
   type RejectInput,
 } from '../src/domain/actions.js';
-import { checkChecklist } from '../src/domain/checklist.js';
+import { draftView, submittedState } from '../src/domain/assessment.js';
 import { formatDuration } from '../src/domain/duration.js';
-import { checkIcp } from '../src/domain/icp.js';
 import { mergeLead } from '../src/domain/lead.js';
 import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
 import type { HandoffState, Outcome, Stage } from '../src/domain/state.js';
-import { handoffClock, provisionalTierFor, tierFor } from '../src/domain/tiers.js';
+import { tierFor } from '../src/domain/tiers.js';
 import * as guards from '../src/domain/transitions.js';
 import {
   AssignedAeKey,
@@ -76,28 +75,10 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   // Handlers are registered before the policy loads, so the API can query a hand-off at once.
   // eslint-disable-next-line prefer-const -- assigned once the activity returns, read by handlers
   let policy!: Policy;
-  const state: HandoffState = {
-    id: start.handoffId,
-    stage: 'awaiting_checklist',
-    sdrId: start.sdrId,
-    previousAes: [],
-    provisionalTier: 'cool',
-    provisionalScore: 0,
-    icp: { pass: false, failed: [] },
-    checklist: checkChecklist(start.lead),
-    deadlines: { handoffBy: iso(submittedAt) },
-    handoffWindowMissed: false,
-    escalations: 0,
-    bookingAttempts: [],
-    submittedAt: iso(submittedAt),
-    policyVersion: '(loading)',
-    lead: start.lead,
-    timeline: [],
-  };
+  const state: HandoffState = submittedState({ ...start, submittedAt });
   /** Bumped whenever the checklist data changes, so clocks re-read their deadlines. */
   let dataVersion = 0;
   let pendingRejection: { input: RejectInput; actor: Actor } | undefined;
-  let contactRecordedAt: number | undefined;
 
   const record = (event: string, actor: string, detail?: string): void => {
     state.timeline.push({ at: iso(Date.now()), actor, event, ...(detail ? { detail } : {}) });
@@ -105,14 +86,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   /** Re-evaluates everything derived from the lead data while the checklist is open. */
   const evaluateDraft = (): void => {
-    state.checklist = checkChecklist(state.lead);
-    state.icp = checkIcp(state.lead, policy.icp);
-    const score = scoreLead(state.lead, policy.scoring);
-    state.provisionalScore = score.total;
-    state.provisionalTier = provisionalTierFor(score, state.lead, policy);
-    const clock = handoffClock(submittedAt, state.provisionalTier, policy);
-    state.deadlines.handoffBy = iso(clock.handoffBy);
-    state.deadlines.expiresAt = state.checklist.complete ? undefined : iso(clock.expiresAt);
+    Object.assign(state, draftView(state.lead, submittedAt, policy));
   };
 
   /** Mirrors the state into search attributes and the Web UI's current details. */
@@ -246,7 +220,6 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     (message) => {
       const now = Date.now();
       const at = message.at ? Date.parse(message.at) : now;
-      contactRecordedAt = now;
       state.contact = { channel: message.channel, at: iso(at), by: who(message.actor), ...(message.note ? { note: message.note } : {}) };
       state.deadlines.feedbackBy = iso(now + policy.feedback.window);
       record('contacted', who(message.actor), `${message.channel} at ${iso(at)}`);
@@ -300,7 +273,6 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   // ---- the playbook ---------------------------------------------------------------------------
   policy = await loadPolicy();
-  state.policyVersion = policy.version;
   evaluateDraft();
   record('submitted', start.sdrId, state.checklist.complete ? 'complete' : `draft; missing: ${state.checklist.missing.join(', ')}`);
   publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
@@ -495,7 +467,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   async function collectFeedback(): Promise<void> {
     const both = (): boolean => state.outcomeReport !== undefined && state.feedback !== undefined;
     const feedbackBy = Date.parse(state.deadlines.feedbackBy!);
-    const remindAt = contactRecordedAt! + policy.feedback.reminder;
+    // The feedback window runs from when first contact was recorded.
+    const remindAt = feedbackBy - policy.feedback.window + policy.feedback.reminder;
     if (!(await condition(both, Math.max(1, remindAt - Date.now()), { summary: `feedback reminder at ${iso(remindAt)}` }))) {
       record(
         'feedback_reminder',

@@ -1,33 +1,6 @@
 import { createHash } from 'node:crypto';
-import { checkChecklist, type ChecklistResult } from '../domain/checklist.js';
-import { checkIcp, type IcpResult } from '../domain/icp.js';
+import type { LeadAssessment } from '../domain/assessment.js';
 import type { Lead, Submission } from '../domain/lead.js';
-import type { Policy, Tier } from '../domain/policy.js';
-import { scoreLead, type Score } from '../domain/scoring.js';
-import { provisionalTierFor, tierFor } from '../domain/tiers.js';
-
-/** What the domain makes of a lead under a policy, without starting anything. */
-export interface LeadAssessment {
-  checklist: ChecklistResult;
-  icp: IcpResult;
-  score: Score;
-  /** `null` below the nurture threshold. */
-  tier: Tier | null;
-  provisionalTier: Tier;
-  policyVersion: string;
-}
-
-export function assessLead(lead: Lead, policy: Policy): LeadAssessment {
-  const score = scoreLead(lead, policy.scoring);
-  return {
-    checklist: checkChecklist(lead),
-    icp: checkIcp(lead, policy.icp),
-    score,
-    tier: tierFor(score, lead, policy),
-    provisionalTier: provisionalTierFor(score, lead, policy),
-    policyVersion: policy.version,
-  };
-}
 
 /** JSON with object keys sorted at every level and `undefined` dropped: equal data, equal text. */
 export function canonicalJson(value: unknown): string {

@@ -149,7 +149,7 @@ async function waitForFrontend(
 /** Registers Baton's search attributes that the namespace lacks; refuses one of a different type. */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing: Record<string, number> = {};
+  const missing: ReturnType<typeof searchAttributeIndexedTypes> = {};
   for (const [name, wanted] of Object.entries(searchAttributeIndexedTypes())) {
     const existing = customAttributes[name];
     if (existing === undefined) missing[name] = wanted;

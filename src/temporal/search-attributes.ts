@@ -24,8 +24,10 @@ export const batonSearchAttributes = [
   ContactDeadlineKey,
 ] as const;
 
+type IndexedValueType = NonNullable<ReturnType<typeof encodeSearchAttributeIndexedValueType>>;
+
 /** `name → indexed value type` as `operatorService.addSearchAttributes` takes them. */
-export function searchAttributeIndexedTypes(): Record<string, number> {
+export function searchAttributeIndexedTypes(): Record<string, IndexedValueType> {
   return Object.fromEntries(
     batonSearchAttributes.map((key) => {
       const type = encodeSearchAttributeIndexedValueType(key.type);

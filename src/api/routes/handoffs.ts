@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
 import { TIERS } from '../../domain/policy.js';
-import { handoffClock } from '../../domain/tiers.js';
 import { OUTCOMES, STAGES, type HandoffState } from '../../domain/state.js';
 import {
   AssignedAeKey,
@@ -37,7 +36,8 @@ import { jsonBody } from '../body.js';
 import { problemResponses, ProblemError } from '../problem.js';
 import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
 import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQuerySchema, type HandoffSummarySchema } from '../schemas.js';
-import { assessLead, canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
+import { assessLead, draftView, submittedState } from '../../domain/assessment.js';
+import { canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
 import { QUERY_TIMEOUT_MS, readState, sendUpdate, withDeadline } from '../temporal.js';
 
 /** What can go wrong with an action on an existing hand-off. */
@@ -352,30 +352,8 @@ async function firstState(client: Client, handoffId: string): Promise<HandoffSta
 /** What the start already knows, when the workflow has not answered yet (no worker polling, say). */
 function pendingState(deps: ApiDeps, principal: Principal, submission: Submission): HandoffState {
   const { handoffId, ...lead } = submission;
-  const assessment = assessLead(lead, deps.policy);
   const submittedAt = deps.now?.() ?? Date.now();
-  const clock = handoffClock(submittedAt, assessment.provisionalTier, deps.policy);
-  return {
-    id: handoffId,
-    stage: 'awaiting_checklist',
-    sdrId: principal.id,
-    previousAes: [],
-    provisionalTier: assessment.provisionalTier,
-    provisionalScore: assessment.score.total,
-    icp: assessment.icp,
-    checklist: assessment.checklist,
-    deadlines: {
-      handoffBy: new Date(clock.handoffBy).toISOString(),
-      ...(assessment.checklist.complete ? {} : { expiresAt: new Date(clock.expiresAt).toISOString() }),
-    },
-    handoffWindowMissed: false,
-    escalations: 0,
-    bookingAttempts: [],
-    submittedAt: new Date(submittedAt).toISOString(),
-    policyVersion: deps.policy.version,
-    lead,
-    timeline: [],
-  };
+  return { ...submittedState({ handoffId, sdrId: principal.id, lead, submittedAt }), ...draftView(lead, submittedAt, deps.policy) };
 }
 
 type ListFilters = z.output<typeof ListQuerySchema>;

@@ -4,7 +4,7 @@ import { jsonBody } from '../body.js';
 import { problemResponses } from '../problem.js';
 import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
 import { bodies, ScoringPreviewSchema } from '../schemas.js';
-import { assessLead } from '../submission.js';
+import { assessLead } from '../../domain/assessment.js';
 
 /** Scores and tiers a lead under the current policy, starting nothing (DESIGN §4). */
 export function scoringRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
