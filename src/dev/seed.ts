@@ -2,33 +2,17 @@
  * Demo data for `npm start`: an AE roster and one principal per role with a bearer token.
  * Written once; later starts reuse the files, so tokens and roster edits survive restarts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { BatonConfig } from '../config.js';
 import { z } from 'zod';
-import { ActorSchema } from '../domain/actions.js';
+import { sha256, TokenEntrySchema, type TokenEntry } from '../api/auth.js';
+import type { BatonConfig } from '../config.js';
 import type { Ae } from '../domain/roster.js';
 
-const DevPrincipalListSchema = z.array(ActorSchema.extend({ name: z.string(), token: z.string() }));
-
-export type Role = 'sdr' | 'ae' | 'manager' | 'ops' | 'admin';
-
-export interface DevPrincipal {
-  id: string;
-  role: Role;
-  name: string;
-  /** Plain bearer token; only ever stored in `<dataDir>/dev-principals.json`. */
-  token: string;
-}
-
-/** An entry of `config.tokensFile`: what the API needs to authenticate, without the token itself. */
-export interface TokenEntry {
-  id: string;
-  role: Role;
-  name: string;
-  tokenSha256: string;
-}
+/** A demo principal with its plain bearer token; only ever stored in `<dataDir>/dev-principals.json`. */
+const DevPrincipalSchema = TokenEntrySchema.omit({ tokenSha256: true }).extend({ token: z.string().min(1) });
+export type DevPrincipal = z.infer<typeof DevPrincipalSchema>;
 
 /** The demo AEs (DESIGN §2.6), all reporting to `mgr-ana`. */
 export const DEV_ROSTER: Ae[] = [
@@ -107,10 +91,6 @@ export function devPrincipalsFile(config: BatonConfig): string {
   return path.join(config.dataDir, 'dev-principals.json');
 }
 
-export function sha256Hex(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
 function newToken(): string {
   return `bt_${randomBytes(24).toString('base64url')}`;
 }
@@ -144,7 +124,7 @@ async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promi
     id,
     role,
     name,
-    tokenSha256: sha256Hex(token),
+    tokenSha256: sha256(token).toString('hex'),
   }));
   const byId = new Map(entries.map((e) => [e.id, e]));
   const stale = wanted.some((w) => {
@@ -157,7 +137,7 @@ async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promi
 }
 
 function isPrincipalList(value: unknown): value is DevPrincipal[] {
-  return DevPrincipalListSchema.safeParse(value).success;
+  return z.array(DevPrincipalSchema).safeParse(value).success;
 }
 
 /** The parsed file, or undefined when it does not exist. */
