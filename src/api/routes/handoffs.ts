@@ -257,9 +257,8 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
 const actorOf = (principal: Principal) => ({ id: principal.id, role: principal.role });
 
 function assertMayRead(principal: Principal, state: HandoffState): void {
-  if (principal.role === 'sdr' && state.sdrId !== principal.id) throw new ProblemError('forbidden', 'this hand-off belongs to another SDR');
-  if (principal.role === 'ae' && state.assignedAe !== principal.id)
-    throw new ProblemError('forbidden', 'this hand-off is not assigned to you');
+  assertOwningSdr(principal, state);
+  assertAssignedAe(principal, state);
 }
 
 function assertOwningSdr(principal: Principal, state: HandoffState): void {
