@@ -5,20 +5,18 @@ import {
   ContactedSchema,
   FeedbackSchema,
   OutcomeSchema,
-  REJECT_REASONS,
   RejectSchema,
-  REPORTED_OUTCOMES,
   WithdrawSchema,
 } from '../domain/actions.js';
 import { HandoffIdSchema, LeadSchema, SubmissionSchema } from '../domain/lead.js';
-import { SCORE_CATEGORIES, TIERS } from '../domain/policy.js';
-import { OUTCOMES, STAGES, type HandoffState } from '../domain/state.js';
+import { LeadAssessmentSchema } from '../domain/assessment.js';
+import { TIERS } from '../domain/policy.js';
+import { HandoffStateSchema, OUTCOMES, STAGES } from '../domain/state.js';
 
 /**
  * Schemas of the OpenAPI document. Request bodies are the domain's own schemas, named here (with
- * zod's own `.meta`, which works whatever order the modules load in); the response shapes describe
- * what the API answers, and a compile-time check keeps `HandoffStateSchema` true to the workflow's
- * read model (`HandoffState`).
+ * zod's own `.meta`, which works whatever order the modules load in); so are the read model and the
+ * scoring preview. Only the list shapes are the API's own.
  */
 export const bodies = {
   Submission: SubmissionSchema.meta({ id: 'Submission' }),
@@ -38,84 +36,9 @@ export const HandoffIdParams = z.object({
 
 const instant = z.string().meta({ format: 'date-time' });
 
-export const ScoreSchema = z
-  .object({
-    total: z.number().int(),
-    fit: z.number().int(),
-    engagement: z.number().int(),
-    intent: z.number().int(),
-    rules: z.array(z.object({ id: z.string(), category: z.enum(SCORE_CATEGORIES), description: z.string(), points: z.number().int() })),
-    capped: z.array(z.enum(SCORE_CATEGORIES)),
-  })
-  .meta({ id: 'Score' });
-
-export const IcpResultSchema = z
-  .object({
-    pass: z.boolean(),
-    failed: z.array(z.object({ rule: z.enum(['minEmployees', 'maxEmployees', 'industries', 'regions']), detail: z.string() })),
-  })
-  .meta({ id: 'IcpResult' });
-
-export const ChecklistResultSchema = z
-  .object({ complete: z.boolean(), missing: z.array(z.string()).meta({ example: ['context.champion'] }) })
-  .meta({ id: 'ChecklistResult' });
-
-const by = { by: z.string(), at: instant };
-
-export const HandoffStateSchema = z
-  .object({
-    id: z.string(),
-    stage: z.enum(STAGES),
-    outcome: z.enum(OUTCOMES).optional(),
-    closeReason: z.string().optional(),
-    sdrId: z.string(),
-    assignedAe: z.string().optional(),
-    previousAes: z.array(z.string()),
-    tier: z.enum(TIERS).optional(),
-    provisionalTier: z.enum(TIERS),
-    score: ScoreSchema.optional(),
-    provisionalScore: z.number().int(),
-    icp: IcpResultSchema,
-    checklist: ChecklistResultSchema,
-    deadlines: z.object({
-      handoffBy: instant,
-      expiresAt: instant.optional(),
-      contactBy: instant.optional(),
-      feedbackBy: instant.optional(),
-    }),
-    handoffWindowMissed: z.boolean(),
-    escalations: z.number().int(),
-    bookingAttempts: z.array(z.object(by)),
-    rejection: z.object({ reason: z.enum(REJECT_REASONS), note: z.string().optional(), ...by, rerouted: z.boolean() }).optional(),
-    contact: z.object({ channel: z.string(), note: z.string().optional(), ...by }).optional(),
-    outcomeReport: z
-      .object({ outcome: z.enum(REPORTED_OUTCOMES), amount: z.number().optional(), note: z.string().optional(), ...by })
-      .optional(),
-    feedback: z.object({ rating: z.number().int(), qualityIssues: z.array(z.string()), note: z.string().optional(), ...by }).optional(),
-    routing: z
-      .object({
-        aeId: z.string().nullable(),
-        candidates: z.array(
-          z.object({ aeId: z.string(), assigned: z.number(), weight: z.number(), load: z.number(), lastAssignedAt: z.number().optional() }),
-        ),
-        excluded: z.array(z.object({ aeId: z.string(), reason: z.string() })),
-        at: instant,
-      })
-      .optional()
-      .meta({ description: 'The last routing decision: the AE picked, the candidates and who was excluded why.' }),
-    submittedAt: instant,
-    assignedAt: instant.optional(),
-    acceptedAt: instant.optional(),
-    closedAt: instant.optional(),
-    policyVersion: z.string(),
-    lead: LeadSchema,
-    timeline: z.array(z.object({ at: instant, actor: z.string(), event: z.string(), detail: z.string().optional() })),
-  })
-  .meta({ id: 'HandoffState' });
-
-// The documented shape must accept every read model the workflow can return.
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-const stateMatchesReadModel = (state: HandoffState): z.infer<typeof HandoffStateSchema> => state;
+/** The read model and the scoring preview are the domain's own schemas. */
+export { HandoffStateSchema };
+export const ScoringPreviewSchema = LeadAssessmentSchema;
 
 export const HandoffSummarySchema = z
   .object({
@@ -161,14 +84,3 @@ export const ListQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'a nextPageToken from a previous page')
     .optional(),
 });
-
-export const ScoringPreviewSchema = z
-  .object({
-    checklist: ChecklistResultSchema,
-    icp: IcpResultSchema,
-    score: ScoreSchema,
-    tier: z.enum(TIERS).nullable().meta({ description: 'null: below the threshold, the lead would go to nurture' }),
-    provisionalTier: z.enum(TIERS).meta({ description: 'The tier whose hand-off window applies while the checklist is incomplete' }),
-    policyVersion: z.string(),
-  })
-  .meta({ id: 'ScoringPreview' });

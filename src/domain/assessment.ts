@@ -1,21 +1,24 @@
-import { checkChecklist, type ChecklistResult } from './checklist.js';
-import { checkIcp, type IcpResult } from './icp.js';
+import { z } from 'zod';
+import { checkChecklist, ChecklistResultSchema } from './checklist.js';
+import { checkIcp, IcpResultSchema } from './icp.js';
 import type { Lead } from './lead.js';
-import type { Policy, Tier } from './policy.js';
-import { scoreLead, type Score } from './scoring.js';
+import { TIERS, type Policy } from './policy.js';
+import { scoreLead, ScoreSchema } from './scoring.js';
 import type { HandoffState } from './state.js';
 import { handoffClock, provisionalTierFor, tierFor } from './tiers.js';
 
-/** What the domain makes of a lead under a policy, without starting anything. */
-export interface LeadAssessment {
-  checklist: ChecklistResult;
-  icp: IcpResult;
-  score: Score;
-  /** `null` below the nurture threshold. */
-  tier: Tier | null;
-  provisionalTier: Tier;
-  policyVersion: string;
-}
+/** What the domain makes of a lead under a policy, without starting anything (the scoring preview). */
+export const LeadAssessmentSchema = z
+  .object({
+    checklist: ChecklistResultSchema,
+    icp: IcpResultSchema,
+    score: ScoreSchema,
+    tier: z.enum(TIERS).nullable().meta({ description: 'null: below the threshold, the lead would go to nurture' }),
+    provisionalTier: z.enum(TIERS).meta({ description: 'The tier whose hand-off window applies while the checklist is incomplete' }),
+    policyVersion: z.string(),
+  })
+  .meta({ id: 'ScoringPreview' });
+export type LeadAssessment = z.infer<typeof LeadAssessmentSchema>;
 
 export function assessLead(lead: Lead, policy: Policy): LeadAssessment {
   const score = scoreLead(lead, policy.scoring);

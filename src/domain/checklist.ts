@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { leadField, type Lead } from './lead.js';
 
 /**
@@ -32,10 +33,10 @@ export const CHECKLIST_ITEMS: ReadonlyArray<{ item: string; category: string; an
 /** Lists whose emptiness must still be stated: `[]` counts as present. */
 const MAY_BE_EMPTY = new Set(['company.techStack', 'context.objections']);
 
-export interface ChecklistResult {
-  complete: boolean;
-  missing: string[];
-}
+export const ChecklistResultSchema = z
+  .object({ complete: z.boolean(), missing: z.array(z.string()).meta({ example: ['context.champion'] }) })
+  .meta({ id: 'ChecklistResult' });
+export type ChecklistResult = z.infer<typeof ChecklistResultSchema>;
 
 export function checkChecklist(lead: Lead): ChecklistResult {
   const missing = CHECKLIST_ITEMS.filter(({ anyOf }) => !anyOf.some((path) => isPresent(lead, path))).map(({ item }) => item);

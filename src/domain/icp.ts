@@ -1,14 +1,11 @@
+import { z } from 'zod';
 import type { Lead } from './lead.js';
 import type { Policy } from './policy.js';
 
-export interface IcpFailure {
-  rule: 'minEmployees' | 'maxEmployees' | 'industries' | 'regions';
-  detail: string;
-}
-export interface IcpResult {
-  pass: boolean;
-  failed: IcpFailure[];
-}
+export const IcpFailureSchema = z.object({ rule: z.enum(['minEmployees', 'maxEmployees', 'industries', 'regions']), detail: z.string() });
+export type IcpFailure = z.infer<typeof IcpFailureSchema>;
+export const IcpResultSchema = z.object({ pass: z.boolean(), failed: z.array(IcpFailureSchema) }).meta({ id: 'IcpResult' });
+export type IcpResult = z.infer<typeof IcpResultSchema>;
 
 /** The ICP gate (DESIGN §2.2): every failed rule is listed, however enthusiastic the prospect. */
 export function checkIcp(lead: Lead, icp: Policy['icp']): IcpResult {

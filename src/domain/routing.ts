@@ -1,8 +1,18 @@
+import { z } from 'zod';
 import type { Lead } from './lead.js';
 import type { Ae } from './roster.js';
 
-export type ExclusionReason =
-  'inactive' | 'out_of_office' | 'territory' | 'segment' | 'industry' | 'at_capacity' | 'previously_assigned' | 'not_senior';
+export const EXCLUSION_REASONS = [
+  'inactive',
+  'out_of_office',
+  'territory',
+  'segment',
+  'industry',
+  'at_capacity',
+  'previously_assigned',
+  'not_senior',
+] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
 /** What the router knows of each AE's load. */
 export interface AeLoad {
@@ -22,11 +32,14 @@ export interface RoutingRequest {
   now: number;
 }
 
-export interface RoutingDecision {
-  aeId: string | null;
-  candidates: { aeId: string; assigned: number; weight: number; load: number; lastAssignedAt?: number }[];
-  excluded: { aeId: string; reason: ExclusionReason }[];
-}
+export const RoutingDecisionSchema = z.object({
+  aeId: z.string().nullable(),
+  candidates: z.array(
+    z.object({ aeId: z.string(), assigned: z.number(), weight: z.number(), load: z.number(), lastAssignedAt: z.number().optional() }),
+  ),
+  excluded: z.array(z.object({ aeId: z.string(), reason: z.enum(EXCLUSION_REASONS) })),
+});
+export type RoutingDecision = z.infer<typeof RoutingDecisionSchema>;
 
 /**
  * Picks an AE for a lead (DESIGN §2.6): eligibility first, then the AE furthest below their weighted

@@ -1,23 +1,26 @@
+import { z } from 'zod';
 import { leadField, type Lead } from './lead.js';
 import { SCORE_CATEGORIES, type Condition, type Policy, type ScoreCategory } from './policy.js';
 
-export interface FiredRule {
-  id: string;
-  category: ScoreCategory;
-  description: string;
-  points: number;
-}
+export const FiredRuleSchema = z.object({
+  id: z.string(),
+  category: z.enum(SCORE_CATEGORIES),
+  description: z.string(),
+  points: z.number().int(),
+});
+export type FiredRule = z.infer<typeof FiredRuleSchema>;
 
-export interface Score {
-  total: number;
-  fit: number;
-  engagement: number;
-  intent: number;
-  /** Every rule that fired, with the points it gave before category caps. */
-  rules: FiredRule[];
-  /** Categories whose raw sum exceeded their cap. */
-  capped: ScoreCategory[];
-}
+export const ScoreSchema = z
+  .object({
+    total: z.number().int(),
+    fit: z.number().int(),
+    engagement: z.number().int(),
+    intent: z.number().int(),
+    rules: z.array(FiredRuleSchema).meta({ description: 'Every rule that fired, with the points it gave before category caps' }),
+    capped: z.array(z.enum(SCORE_CATEGORIES)).meta({ description: 'Categories whose raw sum exceeded their cap' }),
+  })
+  .meta({ id: 'Score' });
+export type Score = z.infer<typeof ScoreSchema>;
 
 /** The explainable scoring matrix (DESIGN §2.3): policy rules in, subtotals and reasons out. */
 export function scoreLead(lead: Lead, scoring: Policy['scoring']): Score {

@@ -1,10 +1,11 @@
-import type { RejectReason, ReportedOutcome } from './actions.js';
-import type { ChecklistResult } from './checklist.js';
-import type { IcpResult } from './icp.js';
-import type { Lead } from './lead.js';
-import type { Tier } from './policy.js';
-import type { RoutingDecision } from './routing.js';
-import type { Score } from './scoring.js';
+import { z } from 'zod';
+import { REJECT_REASONS, REPORTED_OUTCOMES } from './actions.js';
+import { ChecklistResultSchema } from './checklist.js';
+import { IcpResultSchema } from './icp.js';
+import { LeadSchema } from './lead.js';
+import { TIERS } from './policy.js';
+import { RoutingDecisionSchema } from './routing.js';
+import { ScoreSchema } from './scoring.js';
 
 export const STAGES = ['awaiting_checklist', 'awaiting_assignment', 'assigned', 'accepted', 'contacted', 'closed'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -20,46 +21,58 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export interface TimelineEntry {
-  /** ISO instant. */
-  at: string;
-  /** Principal id, or `baton` for the workflow's own decisions. */
-  actor: string;
-  event: string;
-  detail?: string;
-}
+const instant = z.string().meta({ format: 'date-time' });
+const by = { by: z.string(), at: instant };
+
+export const TimelineEntrySchema = z.object({
+  at: instant,
+  actor: z.string().meta({ description: "Principal id, or `baton` for the workflow's own decisions" }),
+  event: z.string(),
+  detail: z.string().optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 /** The read model of one hand-off (DESIGN §3): query `state` and `GET /v1/handoffs/:id`. */
-export interface HandoffState {
-  id: string;
-  stage: Stage;
-  outcome?: Outcome;
-  /** Why it closed, e.g. `sla_missed`, `feedback_window_elapsed`, a rejection reason. */
-  closeReason?: string;
-  sdrId: string;
-  assignedAe?: string;
-  previousAes: string[];
-  tier?: Tier;
-  provisionalTier: Tier;
-  score?: Score;
-  /** Score of the data so far while the checklist is incomplete. */
-  provisionalScore: number;
-  icp: IcpResult;
-  checklist: ChecklistResult;
-  deadlines: { handoffBy: string; expiresAt?: string; contactBy?: string; feedbackBy?: string };
-  handoffWindowMissed: boolean;
-  escalations: number;
-  bookingAttempts: { at: string; by: string }[];
-  rejection?: { reason: RejectReason; note?: string; by: string; at: string; rerouted: boolean };
-  contact?: { channel: string; at: string; by: string; note?: string };
-  outcomeReport?: { outcome: ReportedOutcome; amount?: number; note?: string; by: string; at: string };
-  feedback?: { rating: number; qualityIssues: string[]; note?: string; by: string; at: string };
-  routing?: RoutingDecision & { at: string };
-  submittedAt: string;
-  assignedAt?: string;
-  acceptedAt?: string;
-  closedAt?: string;
-  policyVersion: string;
-  lead: Lead;
-  timeline: TimelineEntry[];
-}
+export const HandoffStateSchema = z
+  .object({
+    id: z.string(),
+    stage: z.enum(STAGES),
+    outcome: z.enum(OUTCOMES).optional(),
+    closeReason: z.string().optional().meta({ description: 'Why it closed, e.g. sla_missed, feedback_window_elapsed, a rejection reason' }),
+    sdrId: z.string(),
+    assignedAe: z.string().optional(),
+    previousAes: z.array(z.string()),
+    tier: z.enum(TIERS).optional(),
+    provisionalTier: z.enum(TIERS),
+    score: ScoreSchema.optional(),
+    provisionalScore: z.number().int().meta({ description: 'Score of the data so far while the checklist is incomplete' }),
+    icp: IcpResultSchema,
+    checklist: ChecklistResultSchema,
+    deadlines: z.object({
+      handoffBy: instant,
+      expiresAt: instant.optional(),
+      contactBy: instant.optional(),
+      feedbackBy: instant.optional(),
+    }),
+    handoffWindowMissed: z.boolean(),
+    escalations: z.number().int(),
+    bookingAttempts: z.array(z.object(by)),
+    rejection: z.object({ reason: z.enum(REJECT_REASONS), note: z.string().optional(), ...by, rerouted: z.boolean() }).optional(),
+    contact: z.object({ channel: z.string(), note: z.string().optional(), ...by }).optional(),
+    outcomeReport: z
+      .object({ outcome: z.enum(REPORTED_OUTCOMES), amount: z.number().optional(), note: z.string().optional(), ...by })
+      .optional(),
+    feedback: z.object({ rating: z.number().int(), qualityIssues: z.array(z.string()), note: z.string().optional(), ...by }).optional(),
+    routing: RoutingDecisionSchema.extend({ at: instant })
+      .optional()
+      .meta({ description: 'The last routing decision: the AE picked, the candidates and who was excluded why.' }),
+    submittedAt: instant,
+    assignedAt: instant.optional(),
+    acceptedAt: instant.optional(),
+    closedAt: instant.optional(),
+    policyVersion: z.string(),
+    lead: LeadSchema,
+    timeline: z.array(TimelineEntrySchema),
+  })
+  .meta({ id: 'HandoffState' });
+export type HandoffState = z.infer<typeof HandoffStateSchema>;
