@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import {
+  acceptUpdate,
+  markContactedUpdate,
+  rejectUpdate,
+  reportOutcomeUpdate,
+  submitFeedbackUpdate,
+  updateChecklistUpdate,
+  withdrawUpdate,
+} from '../../workflows/messages.js';
+import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead } from '../fixtures/leads.js';
+import { DAY, HOUR, MINUTE, ms, waitForStage, type HandoffHandle, type Harness } from '../workflow/harness.js';
+
+const { kim, sam, jo } = actors;
+
+/**
+ * One hand-off whose history `record.ts` saves for the replay test. `run` drives it on a
+ * time-skipping harness and returns its handle: closed for `completed`, still open for `running`,
+ * because a hand-off in flight is what a workflow change must not break. The hand-off id is the
+ * scenario name; the replay test reads it back from the start input.
+ */
+export interface Scenario {
+  name: string;
+  expect: 'completed' | 'running';
+  run(h: Harness): Promise<HandoffHandle>;
+}
+
+/** Starts a hot lead and waits until the router has assigned it to kim. */
+async function assignedHotLead(h: Harness, name: string): Promise<HandoffHandle> {
+  const handle = await h.start(name, hotLead);
+  assert.equal((await waitForStage(h, handle, 'assigned')).assignedAe, kim.id);
+  return handle;
+}
+
+async function closesAs(handle: HandoffHandle, outcome: string, closeReason?: string | RegExp): Promise<HandoffHandle> {
+  const final = await handle.result();
+  assert.equal(final.outcome, outcome);
+  if (typeof closeReason === 'string') assert.equal(final.closeReason, closeReason);
+  if (closeReason instanceof RegExp) assert.match(final.closeReason ?? '', closeReason);
+  return handle;
+}
+
+/** The v1 scenarios (workflows/handoff.ts as of 53a1499). Append new ones; never rename recorded ones. */
+export const scenarios: Scenario[] = [
+  {
+    name: 'happy-path',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'happy-path');
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      await h.env.sleep(2 * HOUR);
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
+      await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', amount: 48000, actor: kim }] });
+      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 5, qualityIssues: [], actor: kim }] });
+      return closesAs(handle, 'opportunity', 'reported');
+    },
+  },
+  {
+    name: 'contact-window-missed',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'contact-window-missed');
+      await h.env.sleep(24 * HOUR + MINUTE);
+      return closesAs(handle, 'returned_to_sdr', 'sla_missed');
+    },
+  },
+  {
+    name: 'in-flight-assigned',
+    expect: 'running',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'in-flight-assigned');
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      await h.env.sleep(3 * HOUR);
+      assert.equal((await h.state(handle)).stage, 'accepted');
+      return handle;
+    },
+  },
+  {
+    name: 'in-flight-awaiting-checklist',
+    expect: 'running',
+    async run(h) {
+      const handle = await h.start('in-flight-awaiting-checklist', draftLead);
+      await waitForStage(h, handle, 'awaiting_checklist');
+      await h.env.sleep(HOUR);
+      assert.equal((await h.state(handle)).stage, 'awaiting_checklist');
+      return handle;
+    },
+  },
+  {
+    name: 'draft-completed',
+    expect: 'completed',
+    async run(h) {
+      const handle = await h.start('draft-completed', draftLead);
+      await waitForStage(h, handle, 'awaiting_checklist');
+      await h.env.sleep(HOUR);
+      const done = await handle.executeUpdate(updateChecklistUpdate, { args: [{ ...draftCompletion, actor: jo }] });
+      assert.equal(done.stage, 'assigned');
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'email', actor: kim }] });
+      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 2, qualityIssues: ['budget unconfirmed'], actor: kim }] });
+      await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'disqualified', actor: kim }] });
+      return closesAs(handle, 'disqualified', 'reported');
+    },
+  },
+  {
+    name: 'draft-expired',
+    expect: 'completed',
+    async run(h) {
+      const handle = await h.start('draft-expired', draftLead);
+      const draft = await waitForStage(h, handle, 'awaiting_checklist');
+      const expiresIn = ms(draft.deadlines.expiresAt) - ms(draft.submittedAt);
+      assert.equal(expiresIn, 3 * 72 * HOUR);
+      await h.env.sleep(expiresIn + MINUTE);
+      return closesAs(handle, 'expired');
+    },
+  },
+  {
+    name: 'reject-reroute',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'reject-reroute');
+      await h.env.sleep(3 * HOUR);
+      const rerouted = await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'capacity', note: 'full this week', actor: kim }] });
+      assert.equal(rerouted.assignedAe, sam.id);
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: sam }] });
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'meeting', actor: sam }] });
+      await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'no_show', actor: sam }] });
+      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 3, qualityIssues: [], actor: sam }] });
+      return closesAs(handle, 'no_show', 'reported');
+    },
+  },
+  {
+    name: 'reject-return',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'reject-return');
+      await handle.executeUpdate(rejectUpdate, { args: [{ reason: 'no_budget', note: 'budget frozen until Q3', actor: kim }] });
+      return closesAs(handle, 'returned_to_sdr', 'no_budget');
+    },
+  },
+  {
+    name: 'withdrawn',
+    expect: 'completed',
+    async run(h) {
+      const handle = await h.start('withdrawn', draftLead);
+      await waitForStage(h, handle, 'awaiting_checklist');
+      await handle.executeUpdate(withdrawUpdate, { args: [{ reason: 'duplicate in CRM', actor: jo }] });
+      return closesAs(handle, 'withdrawn', 'duplicate in CRM');
+    },
+  },
+  {
+    name: 'not-icp',
+    expect: 'completed',
+    run: async (h) => closesAs(await h.start('not-icp', tooSmallLead), 'not_icp'),
+  },
+  {
+    name: 'nurture',
+    expect: 'completed',
+    run: async (h) => closesAs(await h.start('nurture', nurtureLead), 'nurture', /below the threshold/),
+  },
+  {
+    name: 'feedback-timeout',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'feedback-timeout');
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
+      await h.env.sleep(14 * DAY + MINUTE);
+      return closesAs(handle, 'nurture', 'feedback_window_elapsed');
+    },
+  },
+  {
+    name: 'in-flight-contacted',
+    expect: 'running',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'in-flight-contacted');
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
+      // Past the 7-day feedback reminder, still inside the 14-day window.
+      await h.env.sleep(8 * DAY);
+      const state = await h.state(handle);
+      assert.equal(state.stage, 'contacted');
+      assert.ok(state.timeline.some((e) => e.event === 'feedback_reminder'));
+      return handle;
+    },
+  },
+];
