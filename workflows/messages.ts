@@ -1,12 +1,17 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AcceptInput,
+  BookingAttemptInput,
   ChecklistPatch,
   ContactedInput,
+  EscalateInput,
   FeedbackInput,
   Message,
   OutcomeInput,
+  ReassignInput,
   RejectInput,
+  ReturnToSdrInput,
+  Signalled,
   WithdrawInput,
 } from '../src/domain/actions.js';
 import type { Lead } from '../src/domain/lead.js';
@@ -23,11 +28,17 @@ export interface HandoffStart {
   handoffId: string;
   sdrId: string;
   lead: Lead;
+  /** The SDR's time zone, in which booking-attempt days are counted (default: the team clock's zone). */
+  sdrTimeZone?: string;
 }
 
 /** Failure types the update validators use, so the API maps them without string matching. */
 export const REFUSED_TRANSITION = 'RefusedTransition';
 export const INVALID_MESSAGE = 'InvalidMessage';
+
+/** Timeline events that answer an intervention signal (their `ref` is the signal's requestId). */
+export const INTERVENTION_REFUSED = 'intervention_refused';
+export const INTERVENTION_FAILED = 'intervention_failed';
 
 export const stateQuery = defineQuery<HandoffState>('state');
 
@@ -38,3 +49,10 @@ export const rejectUpdate = defineUpdate<HandoffState, [Message<RejectInput>]>('
 export const markContactedUpdate = defineUpdate<HandoffState, [Message<ContactedInput>]>('markContacted');
 export const reportOutcomeUpdate = defineUpdate<HandoffState, [Message<OutcomeInput>]>('reportOutcome');
 export const submitFeedbackUpdate = defineUpdate<HandoffState, [Message<FeedbackInput>]>('submitFeedback');
+export const recordBookingAttemptUpdate = defineUpdate<HandoffState, [Message<BookingAttemptInput>]>('recordBookingAttempt');
+
+/** Manager/ops interventions: signals, so they can be sent from the Temporal UI or CLI. */
+export const escalateSignal = defineSignal<[Signalled<EscalateInput>]>('escalate');
+export const reassignSignal = defineSignal<[Signalled<ReassignInput>]>('reassign');
+export const returnToSdrSignal = defineSignal<[Signalled<ReturnToSdrInput>]>('returnToSdr');
+export const interventionSignals = { escalate: escalateSignal, reassign: reassignSignal, returnToSdr: returnToSdrSignal } as const;

@@ -50,6 +50,20 @@ export const FeedbackSchema = z.strictObject({
   note,
 });
 export const WithdrawSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), note });
+/** The SDR tried to book the assigned AE (a meeting, a call back); `at` defaults to now. */
+export const BookingAttemptSchema = z.strictObject({ at: z.iso.datetime({ offset: true }).optional(), note });
+
+const aeId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'an AE id such as ae-sam');
+const reason = z.string().trim().min(1).max(500);
+/** Manager/ops interventions (DESIGN §2.5, §4): signals from the Temporal UI/CLI and API routes. */
+export const EscalateSchema = z.strictObject({ reason, to: aeId.optional(), note });
+export const ReassignSchema = z.strictObject({ to: aeId, reason: reason.optional(), note });
+export const ReturnToSdrSchema = z.strictObject({ reason, note });
+export const INTERVENTIONS = ['escalate', 'reassign', 'returnToSdr'] as const;
+export type InterventionKind = (typeof INTERVENTIONS)[number];
+export const INTERVENTION_SCHEMAS = { escalate: EscalateSchema, reassign: ReassignSchema, returnToSdr: ReturnToSdrSchema } as const;
+/** Who may intervene: the managers and ops (and admins); a signal without an actor is ops at the console. */
+export const INTERVENING_ROLES: readonly Role[] = ['manager', 'ops', 'admin'];
 export const ChecklistPatchSchema = LeadSchema.refine((patch) => Object.values(patch).some((v) => v !== undefined), {
   message: 'the patch is empty: give at least one checklist field',
 });
@@ -61,9 +75,19 @@ export type OutcomeInput = z.infer<typeof OutcomeSchema>;
 export type FeedbackInput = z.infer<typeof FeedbackSchema>;
 export type WithdrawInput = z.infer<typeof WithdrawSchema>;
 export type ChecklistPatch = z.infer<typeof ChecklistPatchSchema>;
+export type BookingAttemptInput = z.infer<typeof BookingAttemptSchema>;
+export type EscalateInput = z.infer<typeof EscalateSchema>;
+export type ReassignInput = z.infer<typeof ReassignSchema>;
+export type ReturnToSdrInput = z.infer<typeof ReturnToSdrSchema>;
+export type InterventionInput = { escalate: EscalateInput; reassign: ReassignInput; returnToSdr: ReturnToSdrInput };
 
 /** The argument of a workflow message: the action body plus, optionally, who sends it. */
 export type Message<T> = T & { actor?: Actor };
+/**
+ * The argument of an intervention signal. Signals cannot answer, so the API tags each one with a
+ * `requestId`; the timeline entry that applies or refuses it carries the same id as `ref`.
+ */
+export type Signalled<T> = Message<T> & { requestId?: string };
 
 export function isRoutingReason(reason: RejectReason): boolean {
   return (ROUTING_REASONS as readonly string[]).includes(reason);

@@ -11,6 +11,7 @@ export const EXCLUSION_REASONS = [
   'at_capacity',
   'previously_assigned',
   'not_senior',
+  'not_target',
 ] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
@@ -29,6 +30,12 @@ export interface RoutingRequest {
   /** AEs who already had this hand-off: never picked again. */
   exclude: readonly string[];
   requireSenior?: boolean;
+  /**
+   * A manager's explicit pick (reassign or escalate to a named AE): every other AE is excluded, and
+   * the target need not match the lead's territory, segment or industry, but must be active, in
+   * the office and under capacity.
+   */
+  target?: string;
   now: number;
 }
 
@@ -72,10 +79,12 @@ export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, A
   return { aeId: candidates[0]?.aeId ?? null, candidates, excluded };
 }
 
-function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, now }: RoutingRequest): ExclusionReason | null {
+function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, target, now }: RoutingRequest): ExclusionReason | null {
+  if (target !== undefined && ae.id !== target) return 'not_target';
   if (exclude.includes(ae.id)) return 'previously_assigned';
   if (!ae.active) return 'inactive';
   if (ae.outOfOffice.some((p) => Date.parse(p.from) <= now && now < Date.parse(p.to))) return 'out_of_office';
+  if (target !== undefined) return load.open >= ae.capacity ? 'at_capacity' : null;
   if (requireSenior && !ae.senior) return 'not_senior';
   const region = lead.company?.region;
   if (ae.regions.length > 0 && (region === undefined || !ae.regions.includes(region))) return 'territory';

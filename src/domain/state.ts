@@ -29,6 +29,8 @@ export const TimelineEntrySchema = z.object({
   actor: z.string().meta({ description: "Principal id, or `baton` for the workflow's own decisions" }),
   event: z.string(),
   detail: z.string().optional(),
+  rule: z.string().optional().meta({ description: 'The policy rule that triggered a decision, e.g. tiers.hot.contactWindow' }),
+  ref: z.string().optional().meta({ description: 'The requestId of the intervention signal this entry applies or refuses' }),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
@@ -53,10 +55,19 @@ export const HandoffStateSchema = z
       expiresAt: instant.optional(),
       contactBy: instant.optional(),
       feedbackBy: instant.optional(),
+      reminders: z
+        .array(instant)
+        .optional()
+        .meta({ description: "When the assigned AE is reminded (fractions of the contact window, on the AE's clock)" }),
     }),
+    clocks: z
+      .object({ handoff: z.string(), contact: z.string().optional() })
+      .optional()
+      .meta({ description: 'How each window counts time: calendar time, or working hours in a time zone' }),
+    sdrTimeZone: z.string().optional().meta({ description: 'The zone in which booking-attempt days are counted' }),
     handoffWindowMissed: z.boolean(),
     escalations: z.number().int(),
-    bookingAttempts: z.array(z.object(by)),
+    bookingAttempts: z.array(z.object({ ...by, aeId: z.string().optional(), note: z.string().optional() })),
     rejection: z.object({ reason: z.enum(REJECT_REASONS), note: z.string().optional(), ...by, rerouted: z.boolean() }).optional(),
     contact: z.object({ channel: z.string(), note: z.string().optional(), ...by }).optional(),
     outcomeReport: z

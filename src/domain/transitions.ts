@@ -1,4 +1,4 @@
-import type { Actor } from './actions.js';
+import { INTERVENING_ROLES, type Actor, type InterventionInput, type InterventionKind } from './actions.js';
 import type { HandoffState, Stage } from './state.js';
 
 /**
@@ -72,4 +72,42 @@ export function refuseSubmitFeedback(state: HandoffState, actor: Actor): Refusal
   if (state.feedback) return 'feedback is already submitted';
   if (BEFORE_CONTACT.includes(state.stage)) return 'record the first contact before rating the hand-off';
   return stageIs(state, ['contacted'], 'rated') ?? assignedAeOnly(state, actor);
+}
+
+/** The owning SDR records an attempt to book the assigned AE (DESIGN §2.5: notes and booking attempts stay open to the SDR). */
+export function refuseBookingAttempt(state: HandoffState, actor: Actor, attemptedAt: number, now: number): Refusal {
+  if (state.stage === 'contacted') return 'the AE has already made first contact; booking attempts no longer apply';
+  const refusal = stageIs(state, BEFORE_CONTACT, 'given booking attempts') ?? owningSdrOnly(state, actor);
+  if (refusal) return refusal;
+  if (attemptedAt > now + 5 * 60_000) return `at ${new Date(attemptedAt).toISOString()} is in the future`;
+  if (state.assignedAt && attemptedAt < Date.parse(state.assignedAt)) {
+    return `at ${new Date(attemptedAt).toISOString()} is before the hand-off was assigned to ${state.assignedAe} (${state.assignedAt})`;
+  }
+  return null;
+}
+
+const INTERVENTION_VERBS: Record<InterventionKind, string> = {
+  escalate: 'escalated',
+  reassign: 'reassigned',
+  returnToSdr: 'returned to the SDR',
+};
+
+/**
+ * A manager or ops intervention: allowed from the moment the lead is qualified until first contact
+ * (after that the AE owns the outcome), and only by managers, ops and admins.
+ */
+export function refuseIntervention<K extends InterventionKind>(
+  state: HandoffState,
+  actor: Actor,
+  kind: K,
+  input: InterventionInput[K],
+): Refusal {
+  if (!INTERVENING_ROLES.includes(actor.role)) return `only a manager or ops can intervene (${actor.id} is ${actor.role})`;
+  if (state.stage === 'contacted')
+    return `the AE has already made first contact; the hand-off can no longer be ${INTERVENTION_VERBS[kind]}`;
+  const refusal = stageIs(state, ['awaiting_assignment', ...BEFORE_CONTACT], INTERVENTION_VERBS[kind]);
+  if (refusal) return refusal;
+  const to = 'to' in input ? input.to : undefined;
+  if (to !== undefined && to === state.assignedAe) return `the hand-off is already assigned to ${to}`;
+  return null;
 }
