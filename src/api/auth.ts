@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { MiddlewareHandler } from 'hono';
+import { IANAZone } from 'luxon';
 import { ROLES, type Role } from '../domain/actions.js';
 import { ProblemError } from './problem.js';
 
@@ -10,6 +11,8 @@ export interface Principal {
   id: string;
   role: Role;
   name: string;
+  /** An SDR's IANA time zone, in which their booking-attempt days are counted. */
+  timeZone?: string;
 }
 
 /** One entry of `config.tokensFile`: the token itself is never stored, only its SHA-256. */
@@ -18,6 +21,10 @@ export const TokenEntrySchema = z.strictObject({
   role: z.enum(ROLES),
   name: z.string().min(1).max(200),
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'hex SHA-256 of the token'),
+  timeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), { message: 'an IANA time zone such as America/Chicago' })
+    .optional(),
 });
 export type TokenEntry = z.infer<typeof TokenEntrySchema>;
 

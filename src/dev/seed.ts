@@ -79,8 +79,8 @@ export const DEV_ROSTER: Ae[] = [
 ];
 
 const DEV_PEOPLE: Omit<DevPrincipal, 'token'>[] = [
-  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park' },
-  { id: 'sdr-max', role: 'sdr', name: 'Max Weber' },
+  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', timeZone: 'America/Chicago' },
+  { id: 'sdr-max', role: 'sdr', name: 'Max Weber', timeZone: 'Europe/Berlin' },
   ...DEV_ROSTER.map((ae) => ({ id: ae.id, role: 'ae' as const, name: ae.name })),
   { id: 'mgr-ana', role: 'manager', name: 'Ana Ortiz' },
   { id: 'ops-pat', role: 'ops', name: 'Pat Rivera' },
@@ -108,7 +108,14 @@ export async function seedDev(config: BatonConfig): Promise<{ principals: DevPri
     principals = DEV_PEOPLE.map((p) => ({ ...p, token: newToken() }));
     await writeJson(file, principals, 0o600);
   } else if (!isPrincipalList(principals)) {
-    throw new Error(`${file} is not a list of {id, role, name, token}; delete it to re-seed the dev principals`);
+    throw new Error(`${file} is not a list of {id, role, name, token, timeZone?}; delete it to re-seed the dev principals`);
+  } else {
+    // Files seeded before principals had time zones get the demo ones; a zone in the file wins.
+    const zones = new Map(DEV_PEOPLE.map((p) => [p.id, p.timeZone]));
+    principals = principals.map((p) => {
+      const timeZone = p.timeZone ?? zones.get(p.id);
+      return timeZone === undefined ? p : { ...p, timeZone };
+    });
   }
 
   await syncTokens(config.tokensFile, principals);
@@ -120,16 +127,17 @@ async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promi
   const existing = (await readJson(tokensFile)) ?? [];
   if (!Array.isArray(existing)) throw new Error(`${tokensFile} is not a JSON array of token entries`);
   const entries = existing as TokenEntry[];
-  const wanted: TokenEntry[] = principals.map(({ id, role, name, token }) => ({
+  const wanted: TokenEntry[] = principals.map(({ id, role, name, token, timeZone }) => ({
     id,
     role,
     name,
     tokenSha256: sha256(token).toString('hex'),
+    ...(timeZone === undefined ? {} : { timeZone }),
   }));
   const byId = new Map(entries.map((e) => [e.id, e]));
   const stale = wanted.some((w) => {
     const e = byId.get(w.id);
-    return !e || e.role !== w.role || e.name !== w.name || e.tokenSha256 !== w.tokenSha256;
+    return !e || e.role !== w.role || e.name !== w.name || e.tokenSha256 !== w.tokenSha256 || e.timeZone !== w.timeZone;
   });
   if (!stale) return;
   const ids = new Set(wanted.map((w) => w.id));

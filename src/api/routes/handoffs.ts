@@ -295,7 +295,7 @@ async function startHandoff(deps: ApiDeps, principal: Principal, submission: Sub
       client.workflow.start<HandoffWorkflow>(WORKFLOW_TYPE, {
         workflowId,
         taskQueue: config.taskQueue,
-        args: [{ handoffId, sdrId: principal.id, lead }],
+        args: [{ handoffId, sdrId: principal.id, lead, ...(principal.timeZone ? { sdrTimeZone: principal.timeZone } : {}) }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
@@ -352,7 +352,11 @@ async function firstState(client: Client, handoffId: string): Promise<HandoffSta
 function pendingState(deps: ApiDeps, principal: Principal, submission: Submission): HandoffState {
   const { handoffId, ...lead } = submission;
   const submittedAt = deps.now?.() ?? Date.now();
-  return { ...submittedState({ handoffId, sdrId: principal.id, lead, submittedAt }), ...draftView(lead, submittedAt, deps.policy) };
+  return {
+    ...submittedState({ handoffId, sdrId: principal.id, lead, submittedAt }),
+    ...draftView(lead, submittedAt, deps.policy),
+    ...(principal.timeZone ? { sdrTimeZone: principal.timeZone } : {}),
+  };
 }
 
 type ListFilters = z.output<typeof ListQuerySchema>;

@@ -1,0 +1,53 @@
+/** Principals' time zones: from the tokens file (validated) and from the dev seed. */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { sha256, TokenStore } from '../../src/api/auth.js';
+import { loadConfig } from '../../src/config.js';
+import { devPrincipalsFile, seedDev } from '../../src/dev/seed.js';
+
+describe('principal time zones', () => {
+  const entry = (extra: object) => ({ id: 'sdr-jo', role: 'sdr', name: 'Jo Park', tokenSha256: sha256('t').toString('hex'), ...extra });
+
+  test('the tokens file may give a principal an IANA time zone; without one it still loads', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-tokens-'));
+    try {
+      const file = path.join(dir, 'tokens.json');
+      await writeFile(file, JSON.stringify([entry({ timeZone: 'America/Chicago' }), { ...entry({}), id: 'sdr-max' }]));
+      const store = await TokenStore.load(file);
+      assert.equal(store.authenticate('t')?.timeZone, 'America/Chicago');
+      assert.equal(store.size, 2);
+
+      await writeFile(file, JSON.stringify([entry({ timeZone: 'Mars/Olympus_Mons' })]));
+      await assert.rejects(TokenStore.load(file), /0\.timeZone: an IANA time zone/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the dev seed gives the demo SDRs their zones, also in a principals file written before zones existed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-seed-'));
+    try {
+      const config = loadConfig({ BATON_DATA_DIR: dir });
+      const { principals } = await seedDev(config);
+      const zoneOf = (id: string) => principals.find((p) => p.id === id)?.timeZone;
+      assert.equal(zoneOf('sdr-jo'), 'America/Chicago');
+      assert.equal(zoneOf('sdr-max'), 'Europe/Berlin');
+      const jo = principals.find((p) => p.id === 'sdr-jo')!;
+      assert.equal((await TokenStore.load(config.tokensFile)).authenticate(jo.token)?.timeZone, 'America/Chicago');
+
+      // An older file without zones: still loadable, and the tokens file gains the demo zones.
+      const legacy = principals.map(({ timeZone: _, ...p }) => p);
+      await writeFile(devPrincipalsFile(config), JSON.stringify(legacy));
+      await writeFile(config.tokensFile, '[]');
+      await seedDev(config);
+      const tokens = JSON.parse(await readFile(config.tokensFile, 'utf8')) as { id: string; timeZone?: string }[];
+      assert.equal(tokens.find((t) => t.id === 'sdr-max')?.timeZone, 'Europe/Berlin');
+      assert.equal(tokens.find((t) => t.id === 'mgr-ana')?.timeZone, undefined);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
