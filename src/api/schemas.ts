@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import {
   AcceptSchema,
+  BookingAttemptSchema,
   ChecklistPatchSchema,
   ContactedSchema,
+  EscalateSchema,
   FeedbackSchema,
   OutcomeSchema,
+  ReassignSchema,
   RejectSchema,
+  ReturnToSdrSchema,
   WithdrawSchema,
 } from '../domain/actions.js';
 import { HandoffIdSchema, LeadSchema, SubmissionSchema } from '../domain/lead.js';
@@ -28,6 +32,10 @@ export const bodies = {
   Outcome: OutcomeSchema.meta({ id: 'Outcome' }),
   Feedback: FeedbackSchema.meta({ id: 'Feedback' }),
   Withdraw: WithdrawSchema.meta({ id: 'Withdraw' }),
+  BookingAttempt: BookingAttemptSchema.meta({ id: 'BookingAttempt' }),
+  Escalate: EscalateSchema.meta({ id: 'Escalate' }),
+  Reassign: ReassignSchema.meta({ id: 'Reassign' }),
+  ReturnToSdr: ReturnToSdrSchema.meta({ id: 'ReturnToSdr' }),
 };
 
 export const HandoffIdParams = z.object({

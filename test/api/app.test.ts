@@ -285,6 +285,114 @@ describe('problem+json for invalid bodies (422)', () => {
   });
 });
 
+describe('booking attempts and interventions, before Temporal is asked', () => {
+  const routes = ['booking-attempts', 'escalate', 'reassign', 'return'] as const;
+
+  test('no token is 401 on each', async () => {
+    for (const route of routes) {
+      await expectProblem(
+        await request('POST', `/v1/handoffs/crm-1/${route}`, { body: { reason: 'x', to: 'ae-sam' } }),
+        401,
+        'unauthorized',
+      );
+    }
+  });
+
+  test('only managers, ops and admins intervene; only the SDR side records booking attempts', async () => {
+    const escalate = { reason: 'no answer from the AE' };
+    const cases: [string, string, unknown][] = [
+      [TOKENS.ae, 'escalate', escalate],
+      [TOKENS.sdr, 'escalate', escalate],
+      [TOKENS.sdr, 'reassign', { to: 'ae-sam' }],
+      [TOKENS.ae, 'reassign', { to: 'ae-sam' }],
+      [TOKENS.sdr, 'return', { reason: 'stale' }],
+      [TOKENS.ae, 'return', { reason: 'stale' }],
+      [TOKENS.ae, 'booking-attempts', {}],
+      [TOKENS.ops, 'booking-attempts', {}],
+    ];
+    for (const [token, route, body] of cases) {
+      const problem = await expectProblem(await request('POST', `/v1/handoffs/crm-1/${route}`, { token, body }), 403, 'forbidden');
+      assert.match(problem.detail, /allowed roles/);
+    }
+    // The role is checked before the body: a malformed body from the wrong role is still 403.
+    await expectProblem(await request('POST', '/v1/handoffs/crm-1/escalate', { token: TOKENS.ae, body: { bogus: 1 } }), 403, 'forbidden');
+  });
+
+  test('malformed intervention bodies are 422 naming the field', async () => {
+    const cases: [string, string, unknown, string[]][] = [
+      [TOKENS.manager, 'escalate', {}, ['reason']],
+      [TOKENS.ops, 'escalate', { reason: '   ' }, ['reason']],
+      [TOKENS.manager, 'escalate', { reason: 'slow', to: 'Kim Lee' }, ['to']],
+      [TOKENS.manager, 'escalate', { reason: 'slow', actor: { id: 'mgr-ana', role: 'manager' } }, ['actor']],
+      [TOKENS.manager, 'escalate', { reason: 'slow', requestId: 'r-1' }, ['requestId']],
+      [TOKENS.manager, 'reassign', { reason: 'vacation' }, ['to']],
+      [TOKENS.ops, 'reassign', { to: 'AE SAM' }, ['to']],
+      [TOKENS.manager, 'reassign', { to: 'ae-sam', bogus: 1 }, ['bogus']],
+      [TOKENS.manager, 'return', {}, ['reason']],
+      [TOKENS.manager, 'return', { reason: 'stale', to: 'ae-sam' }, ['to']],
+      [TOKENS.manager, 'return', { reason: 42 }, ['reason']],
+    ];
+    for (const [token, route, body, paths] of cases) {
+      const problem = await expectProblem(await request('POST', `/v1/handoffs/crm-1/${route}`, { token, body }), 422, 'validation');
+      assert.deepEqual(
+        problem.errors?.map((e) => e.path),
+        paths,
+        `${route} ${JSON.stringify(body)}`,
+      );
+    }
+  });
+
+  test('malformed booking attempts are 422 naming the field', async () => {
+    const cases: [unknown, string][] = [
+      [{ at: 'yesterday' }, 'at'],
+      [{ at: '2026-11-20' }, 'at'],
+      [{ note: '' }, 'note'],
+      [{ aeId: 'ae-kim' }, 'aeId'],
+    ];
+    for (const [body, path] of cases) {
+      const problem = await expectProblem(
+        await request('POST', '/v1/handoffs/crm-1/booking-attempts', { token: TOKENS.sdr, body }),
+        422,
+        'validation',
+      );
+      assert.equal(problem.errors?.[0]?.path, path, JSON.stringify(body));
+    }
+  });
+
+  test('intervention bodies are required; unreadable ones are 400', async () => {
+    await expectProblem(await request('POST', '/v1/handoffs/crm-1/escalate', { token: TOKENS.manager }), 400, 'malformed-request');
+    await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/reassign', { token: TOKENS.ops, raw: '{"to": ' }),
+      400,
+      'malformed-request',
+    );
+    await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/return', { token: TOKENS.manager, raw: 'reason=stale', contentType: 'text/plain' }),
+      400,
+      'unsupported-media-type',
+    );
+    await expectProblem(
+      await request('POST', '/v1/handoffs/crm-1/booking-attempts', { token: TOKENS.sdr, raw: '{' }),
+      400,
+      'malformed-request',
+    );
+  });
+
+  test('a hand-off id that cannot exist is 404', async () => {
+    await expectProblem(
+      await request('POST', '/v1/handoffs/bad%20id!/escalate', { token: TOKENS.manager, body: { reason: 'slow' } }),
+      404,
+      'not-found',
+    );
+  });
+
+  test('GET on an action path is 405 with Allow: POST', async () => {
+    const res = await request('GET', '/v1/handoffs/crm-1/escalate', { token: TOKENS.manager });
+    await expectProblem(res, 405, 'method-not-allowed');
+    assert.equal(res.headers.get('allow'), 'POST');
+  });
+});
+
 describe('routing', () => {
   test('an unknown route is a 404 problem', async () => {
     await expectProblem(await app.request('/nope'), 404, 'not-found');
@@ -328,6 +436,10 @@ describe('GET /openapi.json', () => {
       'POST /v1/handoffs/{id}/outcome',
       'POST /v1/handoffs/{id}/feedback',
       'POST /v1/handoffs/{id}/withdraw',
+      'POST /v1/handoffs/{id}/booking-attempts',
+      'POST /v1/handoffs/{id}/escalate',
+      'POST /v1/handoffs/{id}/reassign',
+      'POST /v1/handoffs/{id}/return',
       'POST /v1/scoring/preview',
       'GET /healthz',
       'GET /readyz',
@@ -347,8 +459,33 @@ describe('GET /openapi.json', () => {
         );
       }
     }
-    for (const schema of ['Submission', 'HandoffState', 'Problem', 'ScoringPreview'])
+    for (const schema of [
+      'Submission',
+      'HandoffState',
+      'Problem',
+      'ScoringPreview',
+      'BookingAttempt',
+      'Escalate',
+      'Reassign',
+      'ReturnToSdr',
+    ])
       assert.ok(doc.components.schemas[schema], `${schema} schema`);
+  });
+
+  test('documents the interventions: summary, description, their problems and the 202 of a bounded wait', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { summary?: string; description?: string; responses: Record<string, unknown> }>>;
+    };
+    for (const action of ['booking-attempts', 'escalate', 'reassign', 'return']) {
+      const op = doc.paths[`/v1/handoffs/{id}/${action}`]?.post;
+      assert.ok(op?.summary && op.description, `${action} has a summary and a description`);
+      for (const status of ['200', '401', '403', '404', '409', '422']) assert.ok(op.responses[status], `${action} documents ${status}`);
+    }
+    for (const action of ['escalate', 'reassign', 'return']) {
+      const op = doc.paths[`/v1/handoffs/{id}/${action}`]!.post!;
+      assert.ok(op.responses['202'], `${action} documents 202`);
+      assert.match(op.description!, /signal/);
+    }
   });
 });
 

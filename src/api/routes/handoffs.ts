@@ -5,7 +5,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Message, Role } from '../../domain/actions.js';
+import { INTERVENING_ROLES, type InterventionInput, type InterventionKind, type Message, type Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
 import { TIERS } from '../../domain/policy.js';
 import { OUTCOMES, STAGES, type HandoffState } from '../../domain/state.js';
@@ -22,6 +22,7 @@ import {
 import {
   acceptUpdate,
   markContactedUpdate,
+  recordBookingAttemptUpdate,
   rejectUpdate,
   reportOutcomeUpdate,
   submitFeedbackUpdate,
@@ -37,8 +38,9 @@ import { problemResponses, ProblemError } from '../problem.js';
 import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
 import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQuerySchema, type HandoffSummarySchema } from '../schemas.js';
 import { assessLead, draftView, submittedState } from '../../domain/assessment.js';
+import { refuseIntervention } from '../../domain/transitions.js';
 import { canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
-import { QUERY_TIMEOUT_MS, readState, sendUpdate, withDeadline } from '../temporal.js';
+import { INTERVENTION_WAIT_MS, QUERY_TIMEOUT_MS, readState, sendIntervention, sendUpdate, withDeadline } from '../temporal.js';
 
 /** What can go wrong with an action on an existing hand-off. */
 const ACTION_PROBLEMS = problemResponses(
@@ -200,7 +202,9 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
 
   const action = <S extends z.ZodType<object>>(spec: {
     name: string;
+    operationId?: string;
     summary: string;
+    description?: string;
     body: S;
     update: UpdateDefinition<HandoffState, [Message<z.output<S>>]>;
     actors: 'sdr' | 'ae';
@@ -211,10 +215,12 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       createRoute({
         method: 'post',
         path: `/{id}/${spec.name}`,
-        operationId: `${spec.name}Handoff`,
+        operationId: spec.operationId ?? `${spec.name}Handoff`,
         tags: ['hand-offs'],
         summary: spec.summary,
-        description: ae ? 'The assigned AE (or a manager).' : 'The owning SDR (or a manager).',
+        description: [ae ? 'The assigned AE (or a manager).' : 'The owning SDR (or a manager).', spec.description]
+          .filter(Boolean)
+          .join(' '),
         security: bearerSecurity,
         middleware: [requireRole(...(ae ? AE_ACTORS : SDR_ACTORS)), jsonBody({ optional: spec.optionalBody })] as const,
         request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
@@ -249,6 +255,82 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     update: withdrawUpdate,
     actors: 'sdr',
     optionalBody: true,
+  });
+  action({
+    name: 'booking-attempts',
+    operationId: 'recordBookingAttempt',
+    summary: 'Record an attempt to book the assigned AE',
+    description:
+      'While the hand-off is assigned or accepted; `at` defaults to now. Attempts on 3 distinct consecutive days (in the SDR’s time zone) without the AE accepting or contacting escalate the hand-off at once; the answer already shows the escalation.',
+    body: bodies.BookingAttempt,
+    update: recordBookingAttemptUpdate,
+    actors: 'sdr',
+    optionalBody: true,
+  });
+
+  const intervention = <K extends InterventionKind>(spec: {
+    name: string;
+    kind: K;
+    summary: string;
+    description: string;
+    body: z.ZodType<InterventionInput[K]>;
+  }): void => {
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/{id}/${spec.name}`,
+        operationId: `${spec.kind}Handoff`,
+        tags: ['hand-offs'],
+        summary: spec.summary,
+        description: `${spec.description} Managers, ops and admins. Sent to the workflow as the \`${spec.kind}\` signal (which ops can also send from the Temporal UI or CLI); the answer waits until the workflow has applied it and routed or closed the hand-off, up to ${INTERVENTION_WAIT_MS / 1000} s.`,
+        security: bearerSecurity,
+        middleware: [requireRole(...INTERVENING_ROLES), jsonBody()] as const,
+        request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
+        responses: {
+          200: stateResponse('The hand-off after the intervention, routed again or closed'),
+          202: stateResponse(
+            'The signal is delivered but the workflow had not applied it within the wait: the state so far; read the hand-off again to see the result',
+          ),
+          ...ACTION_PROBLEMS,
+        },
+      }),
+      async (c) => {
+        // The route is generic in its body schema, which hides the validated types from Hono.
+        const req = c.req as unknown as { valid(target: 'param'): { id: string }; valid(target: 'json'): InterventionInput[K] };
+        const actor = actorOf(c.get('principal'));
+        const { id } = req.valid('param');
+        const body = req.valid('json');
+        // Signals cannot refuse, so the guard the workflow applies is checked here first, for a clear 409.
+        const state = await readState(client, id);
+        const refusal = refuseIntervention(state, actor, spec.kind, body);
+        if (refusal) throw new ProblemError(state.stage === 'closed' ? 'handoff-closed' : 'refused-transition', refusal);
+        const result = await sendIntervention(client, id, spec.kind, { ...body, actor }, state);
+        return result.settled ? c.json(result.state, 200) : c.json(result.state, 202);
+      },
+    );
+  };
+
+  intervention({
+    name: 'escalate',
+    kind: 'escalate',
+    summary: 'Escalate the hand-off to a senior AE',
+    description:
+      'Reassigns the lead with a fresh first-contact window: to `to` when given, otherwise to a senior AE the router picks (the current AE is excluded). Counts as an escalation.',
+    body: bodies.Escalate,
+  });
+  intervention({
+    name: 'reassign',
+    kind: 'reassign',
+    summary: 'Reassign the hand-off to a named AE',
+    description: 'Moves the lead to AE `to` with a fresh first-contact window; refused when that AE is unknown, inactive or at capacity.',
+    body: bodies.Reassign,
+  });
+  intervention({
+    name: 'return',
+    kind: 'returnToSdr',
+    summary: 'Return the hand-off to the SDR',
+    description: 'Closes the hand-off as `returned_to_sdr` with the given reason, for the SDR to re-engage.',
+    body: bodies.ReturnToSdr,
   });
 
   return router;
