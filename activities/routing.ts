@@ -12,9 +12,14 @@ export interface AssignRequest {
   lead: Lead;
   exclude: string[];
   requireSenior?: boolean;
+  /** A manager's explicit pick: only this AE is considered. */
+  target?: string;
 }
 
-export type Assignment = RoutingDecision & { at: string };
+/** What the workflow needs of the picked AE to run the contact clock and alert their manager. */
+export type AssignedAeProfile = Pick<Ae, 'timeZone' | 'senior' | 'managerId' | 'clock'>;
+
+export type Assignment = RoutingDecision & { at: string; ae?: AssignedAeProfile };
 
 interface AssignmentsDoc {
   /** Decisions by idempotency key: a retried activity returns the stored one. */
@@ -59,9 +64,18 @@ export class FileRouter {
       const now = this.now();
       // A hand-off held by another AE (a re-route) must be released first; never hold two.
       const exclude = [...request.exclude, ...(doc.open[request.handoffId] ? [doc.open[request.handoffId]!] : [])];
+      const selected = selectAe(roster, doc.loads, {
+        lead: request.lead,
+        exclude,
+        requireSenior: request.requireSenior,
+        target: request.target,
+        now,
+      });
+      const picked = roster.find((ae) => ae.id === selected.aeId);
       const decision: Assignment = {
-        ...selectAe(roster, doc.loads, { lead: request.lead, exclude, requireSenior: request.requireSenior, now }),
+        ...selected,
         at: new Date(now).toISOString(),
+        ...(picked ? { ae: profileOf(picked) } : {}),
       };
       if (decision.aeId) {
         const held = doc.open[request.handoffId];
@@ -83,6 +97,15 @@ export class FileRouter {
   async loads(): Promise<Record<string, AeLoad>> {
     return (await this.store.read()).loads;
   }
+}
+
+function profileOf(ae: Ae): AssignedAeProfile {
+  return {
+    timeZone: ae.timeZone,
+    senior: ae.senior,
+    ...(ae.managerId ? { managerId: ae.managerId } : {}),
+    ...(ae.clock ? { clock: ae.clock } : {}),
+  };
 }
 
 function release(doc: AssignmentsDoc, handoffId: string, aeId: string): boolean {

@@ -2,35 +2,44 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { IANAZone } from 'luxon';
 import type { ZodType } from 'zod';
-import type { Activities } from '../activities/index.js';
+import type { Activities, Assignment } from '../activities/index.js';
 import {
   AcceptSchema,
   ActorSchema,
+  BookingAttemptSchema,
   ChecklistPatchSchema,
   ContactedSchema,
   FeedbackSchema,
+  INTERVENTION_SCHEMAS,
+  INTERVENTIONS,
   isRoutingReason,
   OPS_CONSOLE,
   OutcomeSchema,
   RejectSchema,
   WithdrawSchema,
   type Actor,
+  type InterventionInput,
+  type InterventionKind,
   type RejectInput,
 } from '../src/domain/actions.js';
+import { consecutiveBookingDays } from '../src/domain/booking.js';
 import { draftView, submittedState } from '../src/domain/assessment.js';
 import { formatDuration } from '../src/domain/duration.js';
 import { mergeLead } from '../src/domain/lead.js';
 import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
 import type { HandoffState, Outcome, Stage } from '../src/domain/state.js';
-import { tierFor } from '../src/domain/tiers.js';
+import { aeCalendar, describeCalendar, teamCalendar, type WorkCalendar } from '../src/domain/sla-clock.js';
+import { contactDeadline, reminderTimes, tierFor } from '../src/domain/tiers.js';
 import * as guards from '../src/domain/transitions.js';
 import {
   AssignedAeKey,
@@ -45,8 +54,12 @@ import {
 } from '../src/temporal/search-attributes.js';
 import {
   acceptUpdate,
+  INTERVENTION_FAILED,
+  INTERVENTION_REFUSED,
+  interventionSignals,
   INVALID_MESSAGE,
   markContactedUpdate,
+  recordBookingAttemptUpdate,
   REFUSED_TRANSITION,
   rejectUpdate,
   reportOutcomeUpdate,
@@ -66,12 +79,36 @@ const BATON = 'baton';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
+ * Hand-offs started before the SLA engine (reminders, escalation ladder, booking-attempt rule,
+ * interventions) keep the single first-contact timer they began with, so their histories replay.
+ */
+export const SLA_ENGINE_PATCH = 'sla-engine';
+
+/** What the router is asked for: any eligible AE, a senior one (escalation), or a named one. */
+interface RouteRequest {
+  requireSenior?: boolean;
+}
+
+interface PendingIntervention<K extends InterventionKind = InterventionKind> {
+  kind: K;
+  input: InterventionInput[K];
+  actor: Actor;
+  ref?: string;
+}
+
+/** What applying an intervention left to do. */
+type InterventionResult = 'assigned' | 'route_to_senior' | 'closed' | 'unchanged';
+
+/**
  * One SDR → AE hand-off, as the playbook runs it: wait for the checklist, gate on the ICP, score,
- * tier, route to an AE, run the first-contact clock, then collect the outcome and feedback.
+ * tier, route to an AE, run the first-contact clock (remind, escalate, return), then collect the
+ * outcome and feedback. Managers and ops can escalate, reassign or return it at any point before
+ * first contact.
  */
 export async function handoff(start: HandoffStart): Promise<HandoffState> {
   const workflowId = workflowInfo().workflowId;
   const submittedAt = Date.now();
+  const slaEngine = patched(SLA_ENGINE_PATCH);
   // Handlers are registered before the policy loads, so the API can query a hand-off at once.
   // eslint-disable-next-line prefer-const -- assigned once the activity returns, read by handlers
   let policy!: Policy;
@@ -79,9 +116,22 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   /** Bumped whenever the checklist data changes, so clocks re-read their deadlines. */
   let dataVersion = 0;
   let pendingRejection: { input: RejectInput; actor: Actor } | undefined;
+  let pendingIntervention: PendingIntervention | undefined;
+  let bookingEscalation: { days: string[]; actor: string } | undefined;
+  /** The assigned AE's clock and manager, and how many of their reminders have gone out. */
+  let current: { calendar: WorkCalendar; managerId: string; remindersSent: number } | undefined;
+  let assignments = 0;
+  let routingCalls = 0;
 
-  const record = (event: string, actor: string, detail?: string): void => {
-    state.timeline.push({ at: iso(Date.now()), actor, event, ...(detail ? { detail } : {}) });
+  const record = (event: string, actor: string, detail?: string, extra: { rule?: string; ref?: string } = {}): void => {
+    state.timeline.push({
+      at: iso(Date.now()),
+      actor,
+      event,
+      ...(detail ? { detail } : {}),
+      ...(extra.rule ? { rule: extra.rule } : {}),
+      ...(extra.ref ? { ref: extra.ref } : {}),
+    });
   };
 
   /** Re-evaluates everything derived from the lead data while the checklist is open. */
@@ -117,7 +167,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       [
         `**${company}** — stage \`${state.stage}\`${state.outcome ? `, outcome \`${state.outcome}\`` : ''}`,
         `Tier: ${state.tier ?? `${state.provisionalTier} (provisional)`}, ${scoreText}`,
-        `SDR: ${state.sdrId}${state.assignedAe ? ` · AE: ${state.assignedAe}` : ''}${state.previousAes.length ? ` (previously ${state.previousAes.join(', ')})` : ''}`,
+        `SDR: ${state.sdrId}${state.assignedAe ? ` · AE: ${state.assignedAe}` : ''}${state.previousAes.length ? ` (previously ${state.previousAes.join(', ')})` : ''}${state.escalations ? ` · escalations: ${state.escalations}` : ''}`,
         `Waiting for: ${waitingFor}`,
         `Policy ${state.policyVersion}`,
       ].join('\n\n'),
@@ -141,7 +191,17 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   /** The second of outcome and feedback answers with the closed hand-off. */
   const closedOnceBothReported = (): Promise<void> =>
     condition(() => state.outcomeReport === undefined || state.feedback === undefined || isClosed());
-  const rejectionInProgress = (): string | null => (pendingRejection ? 'the AE has rejected this hand-off; it is being re-routed' : null);
+  /** While the workflow is re-routing or escalating, the AE's actions wait for the outcome. */
+  const busy = (): string | null =>
+    pendingRejection
+      ? 'the AE has rejected this hand-off; it is being re-routed'
+      : pendingIntervention
+        ? `a ${pendingIntervention.kind} by ${pendingIntervention.actor.id} is being applied`
+        : bookingEscalation
+          ? 'the hand-off is being escalated after unanswered booking attempts'
+          : null;
+  const company = (): string => state.lead.company?.name ?? state.id;
+  const tierRules = () => policy.tiers[state.tier!];
 
   // ---- messages -------------------------------------------------------------------------------
   setHandler(stateQuery, () => state, { description: 'The full read model of this hand-off (DESIGN §3).' });
@@ -195,7 +255,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     },
     {
       description: 'Assigned AE accepts the hand-off. Body: {note?}.',
-      validator: validate(AcceptSchema, (actor) => guards.refuseAccept(state, actor) ?? rejectionInProgress()),
+      validator: validate(AcceptSchema, (actor) => guards.refuseAccept(state, actor) ?? busy()),
     },
   );
 
@@ -211,7 +271,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     {
       description:
         'Assigned AE rejects. Body: {reason, note?}. Routing reasons (capacity, wrong_territory, conflict) re-route to another AE; qualification reasons return the lead to the SDR.',
-      validator: validate(RejectSchema, (actor) => guards.refuseReject(state, actor) ?? rejectionInProgress()),
+      validator: validate(RejectSchema, (actor) => guards.refuseReject(state, actor) ?? busy()),
     },
   );
 
@@ -230,8 +290,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       description: 'Assigned AE records first contact. Body: {channel: call|email|meeting|linkedin|other, at?, note?}.',
       validator: validate(
         ContactedSchema,
-        (actor, input) =>
-          guards.refuseMarkContacted(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? rejectionInProgress(),
+        (actor, input) => guards.refuseMarkContacted(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? busy(),
       ),
     },
   );
@@ -271,18 +330,95 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     },
   );
 
+  setHandler(
+    recordBookingAttemptUpdate,
+    async (message) => {
+      const { actor, at, note } = message;
+      const attemptedAt = at ? Date.parse(at) : Date.now();
+      const ae = state.assignedAe!;
+      state.bookingAttempts.push({ by: who(actor), at: iso(attemptedAt), aeId: ae, ...(note ? { note } : {}) });
+      record('booking_attempt', who(actor), `tried to book ${ae} at ${iso(attemptedAt)}${note ? `: ${note}` : ''}`);
+      // Only attempts on the AE who holds the lead now, and only while that AE has not accepted.
+      if (slaEngine && !state.acceptedAt) {
+        const attempts = state.bookingAttempts.filter((a) => a.aeId === ae).map((a) => Date.parse(a.at));
+        const days = consecutiveBookingDays(attempts, state.sdrTimeZone!, policy.bookingAttempts.consecutiveDays);
+        if (days) {
+          bookingEscalation = { days, actor: who(actor) };
+          // Answer once the escalation has been applied.
+          await condition(() => bookingEscalation === undefined);
+        }
+      }
+      return state;
+    },
+    {
+      description: `Owning SDR records an attempt to book the assigned AE. Body: {at?, note?}. Attempts on ${'consecutive'} days (policy bookingAttempts.consecutiveDays, in the SDR's time zone) without the AE accepting or making contact escalate at once.`,
+      validator: validate(
+        BookingAttemptSchema,
+        (actor, input) => guards.refuseBookingAttempt(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? busy(),
+      ),
+    },
+  );
+
+  for (const kind of INTERVENTIONS) {
+    setHandler(interventionSignals[kind], (message: unknown) => receiveIntervention(kind, message), {
+      description: {
+        escalate:
+          'Manager/ops escalates: {"reason": "...", "to"?: "ae-id", "note"?: "..."}. Without `to` the lead goes to a senior AE who has not had it, with a fresh first-contact window.',
+        reassign:
+          'Manager/ops reassigns to a named AE: {"to": "ae-id", "reason"?: "...", "note"?: "..."}. A fresh first-contact window starts.',
+        returnToSdr: 'Manager/ops returns the lead to the SDR: {"reason": "...", "note"?: "..."}. The hand-off closes as returned_to_sdr.',
+      }[kind],
+    });
+  }
+
+  /**
+   * Signals cannot answer, so a malformed or refused intervention is recorded in the timeline
+   * (never thrown: a throwing signal handler would fail the workflow task).
+   */
+  function receiveIntervention(kind: InterventionKind, message: unknown): void {
+    const {
+      actor: rawActor,
+      requestId,
+      ...body
+    } = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+    const ref = typeof requestId === 'string' && requestId.length <= 128 ? requestId : undefined;
+    const actor = rawActor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(rawActor);
+    const input = INTERVENTION_SCHEMAS[kind].safeParse(body);
+    const sender = actor.success ? actor.data.id : OPS_CONSOLE.id;
+    if (!actor.success || !input.success || (typeof message !== 'object' && message !== undefined)) {
+      const issues = [
+        ...(actor.success ? [] : actor.error.issues.map((i) => `actor.${i.path.join('.')}: ${i.message}`)),
+        ...(input.success ? [] : input.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)),
+      ];
+      record(INTERVENTION_REFUSED, sender, `${kind}: malformed payload: ${issues.join('; ') || 'not a JSON object'}`, { ref });
+      return;
+    }
+    const refusal = slaEngine
+      ? (guards.refuseIntervention(state, actor.data, kind, input.data) ?? busy())
+      : 'this hand-off started before interventions existed; use the API or the Temporal UI to terminate and resubmit it';
+    if (refusal) {
+      record(INTERVENTION_REFUSED, sender, `${kind}: ${refusal}`, { ref });
+      return;
+    }
+    pendingIntervention = { kind, input: input.data, actor: actor.data, ...(ref ? { ref } : {}) };
+  }
+
   // ---- the playbook ---------------------------------------------------------------------------
   policy = await loadPolicy();
   evaluateDraft();
+  const team = teamCalendar(policy);
+  state.clocks = { handoff: describeCalendar(team) };
+  state.sdrTimeZone = start.sdrTimeZone && IANAZone.isValidZone(start.sdrTimeZone) ? start.sdrTimeZone : team.timeZone;
   record('submitted', start.sdrId, state.checklist.complete ? 'complete' : `draft; missing: ${state.checklist.missing.join(', ')}`);
   publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
   void watchHandoffWindow();
 
   await waitForChecklist();
   if (!isClosed()) qualify();
-  while (!isClosed() && !state.contact) {
-    await route();
-    if (!isClosed()) await runContactClock();
+  let request: RouteRequest | undefined = {};
+  while (request && !isClosed() && !state.contact) {
+    await route(request);
+    request = isClosed() ? undefined : await runContactClock();
   }
   if (!isClosed()) await collectFeedback();
   // A closed hand-off no longer counts against its AE's capacity (idempotent).
@@ -306,7 +442,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       record(
         'handoff_window_missed',
         BATON,
-        `not assigned within the ${state.provisionalTier} hand-off window (${formatDuration(policy.tiers[state.provisionalTier].handoffWindow)}, rule tiers.${state.provisionalTier}.handoffWindow)`,
+        `not assigned within the ${state.provisionalTier} hand-off window (${formatDuration(policy.tiers[state.provisionalTier].handoffWindow)} of ${state.clocks?.handoff ?? 'calendar time'})`,
+        { rule: `tiers.${state.provisionalTier}.handoffWindow` },
       );
       publish(state.stage === 'awaiting_checklist' ? `the checklist (hand-off window missed)` : 'an eligible AE (hand-off window missed)');
       await notify({
@@ -314,7 +451,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         handoffId: state.id,
         to: [state.sdrId, `manager-of:${state.sdrId}`],
         kind: 'handoff_window_missed',
-        message: `${state.lead.company?.name ?? state.id} was not assigned within its ${state.provisionalTier} hand-off window`,
+        message: `${company()} was not assigned within its ${state.provisionalTier} hand-off window`,
       });
       return;
     }
@@ -329,6 +466,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         summary: `draft expires ${iso(expiresAt)}`,
       });
       if (!state.checklist.complete && !isClosed() && dataVersion === version && Date.now() >= expiresAt) {
+        record('draft_expired', BATON, `missing: ${state.checklist.missing.join(', ')}`, { rule: 'draftExpiryFactor' });
         close(
           'expired',
           `checklist still incomplete at ${policy.draftExpiryFactor}× the ${state.provisionalTier} hand-off window; missing: ${state.checklist.missing.join(', ')}`,
@@ -341,7 +479,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   function qualify(): void {
     record('checklist_completed', BATON);
     if (!state.icp.pass) {
-      record('icp_failed', BATON, state.icp.failed.map((f) => f.detail).join('; '));
+      record('icp_failed', BATON, state.icp.failed.map((f) => f.detail).join('; '), { rule: 'icp' });
       close('not_icp', `outside the ICP: ${state.icp.failed.map((f) => f.rule).join(', ')}`);
       return;
     }
@@ -358,19 +496,23 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       return;
     }
     state.tier = tier;
-    record('tiered', BATON, tier);
+    record('tiered', BATON, tier, { rule: `tiers.${tier}.minScore` });
     publish('an AE');
   }
 
-  /** Routes to an eligible AE, never one who already had this hand-off; waits while nobody is eligible. */
-  async function route(): Promise<void> {
+  /**
+   * Routes to an eligible AE (a senior one on escalation), never one who already had this hand-off;
+   * while nobody is eligible it waits, retrying hourly, open to a manager's intervention.
+   */
+  async function route(wanted: RouteRequest): Promise<void> {
     for (let attempt = 0; !isClosed(); attempt++) {
-      const round = state.previousAes.length;
+      const holder = state.assignedAe;
       const decision = await assignAe({
         handoffId: state.id,
-        key: `${workflowId}:route:${round}:${attempt}`,
+        key: `${workflowId}:route:${routingCalls++}`,
         lead: state.lead,
-        exclude: state.previousAes,
+        exclude: holder ? [...state.previousAes, holder] : state.previousAes,
+        ...(wanted.requireSenior ? { requireSenior: true } : {}),
       });
       state.routing = decision;
       if (isClosed()) {
@@ -379,78 +521,287 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         return;
       }
       if (decision.aeId) {
-        const now = Date.now();
-        state.assignedAe = decision.aeId;
-        state.assignedAt = iso(now);
-        state.acceptedAt = undefined;
-        state.deadlines.contactBy = iso(now + policy.tiers[state.tier!].contactWindow);
-        record(
-          'assigned',
-          BATON,
-          `${decision.aeId} (lowest weighted load among ${decision.candidates.map((c) => c.aeId).join(', ')}; excluded: ${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'none'})`,
+        adopt(
+          decision,
+          `${wanted.requireSenior ? 'senior AE with ' : ''}lowest weighted load among ${decision.candidates.map((c) => c.aeId).join(', ')}`,
         );
-        setStage('assigned', `${decision.aeId} to accept and make first contact by ${state.deadlines.contactBy}`);
-        pendingRejection = undefined;
         return;
       }
       if (attempt === 0) {
-        record('no_eligible_ae', BATON, decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'the roster is empty');
+        if (holder) {
+          // Escalation found no senior AE: the AE who missed the window gives the lead up.
+          await releaseAe({ handoffId: state.id, aeId: holder });
+          state.previousAes.push(holder);
+          state.assignedAe = undefined;
+          state.deadlines.contactBy = undefined;
+          state.deadlines.reminders = undefined;
+          current = undefined;
+        }
+        record(
+          'no_eligible_ae',
+          BATON,
+          `${wanted.requireSenior ? 'no senior AE: ' : ''}${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'the roster is empty'}`,
+        );
         setStage('awaiting_assignment', `an eligible AE (routing retried every ${formatDuration(policy.routing.retryEvery)})`);
-        pendingRejection = undefined;
+        settleWaiters();
         await notify({
-          key: `${workflowId}:no-eligible-ae:${round}`,
+          key: `${workflowId}:no-eligible-ae:${slaEngine ? routingCalls : state.previousAes.length}`,
           handoffId: state.id,
           to: ['sales-manager'],
           kind: 'no_eligible_ae',
-          message: `No eligible AE for ${state.lead.company?.name ?? state.id} (${state.tier})`,
+          message: `No eligible ${wanted.requireSenior ? 'senior ' : ''}AE for ${company()} (${state.tier})`,
         });
       }
-      await condition(isClosed, policy.routing.retryEvery, { summary: 'retry routing' });
+      await condition(() => isClosed() || pendingIntervention !== undefined, policy.routing.retryEvery, { summary: 'retry routing' });
+      if (pendingIntervention) {
+        const result = await applyIntervention();
+        if (result === 'assigned' || result === 'closed') return;
+        if (result === 'route_to_senior') {
+          wanted = { requireSenior: true };
+          attempt = -1;
+        }
+      }
     }
   }
 
-  /** Assigned → contacted within the tier's window, or the lead goes back to the SDR. */
-  async function runContactClock(): Promise<void> {
-    const contactBy = Date.parse(state.deadlines.contactBy!);
-    const settled = await condition(
-      () => state.contact !== undefined || pendingRejection !== undefined || isClosed(),
-      Math.max(1, contactBy - Date.now()),
-      { summary: `first contact by ${state.deadlines.contactBy}` },
+  /** The router picked an AE: a fresh first-contact window on that AE's clock, with its reminders. */
+  function adopt(decision: Assignment, why: string): void {
+    const now = Date.now();
+    const ae = decision.aeId!;
+    if (state.assignedAe && state.assignedAe !== ae) state.previousAes.push(state.assignedAe);
+    const calendar = decision.ae ? aeCalendar(policy, decision.ae) : teamCalendar(policy);
+    assignments++;
+    current = { calendar, managerId: decision.ae?.managerId ?? `manager-of:${ae}`, remindersSent: 0 };
+    state.assignedAe = ae;
+    state.assignedAt = iso(now);
+    state.acceptedAt = undefined;
+    state.deadlines.contactBy = iso(contactDeadline(now, state.tier!, policy, calendar));
+    state.deadlines.reminders = slaEngine ? reminderTimes(now, state.tier!, policy, calendar).map(iso) : undefined;
+    state.clocks = { handoff: state.clocks?.handoff ?? describeCalendar(teamCalendar(policy)), contact: describeCalendar(calendar) };
+    record(
+      'assigned',
+      BATON,
+      `${ae} (${why}; excluded: ${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'none'}); first contact by ${state.deadlines.contactBy} (${state.clocks.contact})`,
     );
-    if (state.contact || isClosed()) return;
-    const ae = state.assignedAe!;
-    if (settled && pendingRejection) {
-      const { input, actor } = pendingRejection;
-      const rerouted = isRoutingReason(input.reason);
-      state.rejection = {
-        reason: input.reason,
-        ...(input.note ? { note: input.note } : {}),
-        by: who(actor),
-        at: iso(Date.now()),
-        rerouted,
-      };
-      record('rejected', who(actor), `${input.reason}${input.note ? `: ${input.note}` : ''}`);
-      if (rerouted) {
-        // The loop routes again, excluding every AE who had it; the reject update answers then.
-        await releaseAe({ handoffId: state.id, aeId: ae });
-        state.previousAes.push(ae);
-        state.assignedAe = undefined;
-        state.deadlines.contactBy = undefined;
-        setStage('awaiting_assignment', 're-routing to another AE');
-        return;
+    setStage('assigned', `${ae} to accept and make first contact by ${state.deadlines.contactBy}`);
+    settleWaiters();
+  }
+
+  /** Actions that wait for the workflow to re-route (a rejection, a booking escalation) answer now. */
+  function settleWaiters(): void {
+    pendingRejection = undefined;
+    bookingEscalation = undefined;
+  }
+
+  /**
+   * Assigned → contacted within the tier's window on the AE's clock: reminders at the policy's
+   * fractions, then the escalation ladder. Returns what to route next, or nothing when the lead was
+   * contacted or closed.
+   */
+  async function runContactClock(): Promise<RouteRequest | undefined> {
+    for (;;) {
+      const contactBy = Date.parse(state.deadlines.contactBy!);
+      const reminders = (state.deadlines.reminders ?? []).map(Date.parse);
+      const nextReminder = current && current.remindersSent < reminders.length ? reminders[current.remindersSent]! : undefined;
+      const wakeAt = nextReminder !== undefined && nextReminder < contactBy ? nextReminder : contactBy;
+      await condition(
+        () =>
+          state.contact !== undefined ||
+          pendingRejection !== undefined ||
+          pendingIntervention !== undefined ||
+          bookingEscalation !== undefined ||
+          isClosed(),
+        Math.max(1, wakeAt - Date.now()),
+        {
+          summary:
+            wakeAt === contactBy
+              ? `first contact by ${state.deadlines.contactBy}`
+              : `reminder ${current!.remindersSent + 1} to ${state.assignedAe} at ${iso(wakeAt)}`,
+        },
+      );
+      if (state.contact || isClosed()) return undefined;
+      // Whatever arrived together with a timer wins over it: the AE or manager acted in time.
+      if (pendingRejection) return handleRejection();
+      if (pendingIntervention) {
+        const result = await applyIntervention();
+        if (result === 'closed') return undefined;
+        if (result === 'route_to_senior') return { requireSenior: true };
+        continue; // reassigned (a fresh clock) or unchanged
       }
-      close('returned_to_sdr', input.reason, who(actor));
-      pendingRejection = undefined;
-      await notifySdrOfReturn(input.reason);
-      return;
+      if (bookingEscalation) {
+        const { days, actor } = bookingEscalation;
+        await alertAeManager('booking_attempts', `${actor} could not book ${state.assignedAe} on ${days.join(', ')}`);
+        return escalateOrExhaust(
+          `${actor} tried to book ${state.assignedAe} on ${days.length} consecutive days (${days.join(', ')}, ${state.sdrTimeZone}) without an accept or contact`,
+          'bookingAttempts.consecutiveDays',
+          'booking_attempts_unanswered',
+        );
+      }
+      if (Date.now() >= contactBy) return missedContactWindow();
+      if (nextReminder !== undefined && Date.now() >= nextReminder) await remind();
     }
+  }
+
+  async function remind(): Promise<void> {
+    const index = current!.remindersSent++;
+    const { contactWindow, reminders } = tierRules();
+    const order = reminders.map((fraction, i) => ({ fraction, i })).sort((a, b) => a.fraction - b.fraction);
+    const { fraction, i } = order[index]!;
+    const ae = state.assignedAe!;
+    record(
+      'reminder',
+      BATON,
+      `${ae}: ${Math.round(fraction * 100)} % of the ${state.tier} first-contact window (${formatDuration(contactWindow)}, ${state.clocks?.contact}) has passed; contact due by ${state.deadlines.contactBy}`,
+      { rule: `tiers.${state.tier}.reminders[${i}]` },
+    );
+    await notify({
+      key: `${workflowId}:reminder:${assignments}:${index}`,
+      handoffId: state.id,
+      to: [ae],
+      kind: 'contact_reminder',
+      message: `Reminder: make first contact with ${company()} (${state.tier}) by ${state.deadlines.contactBy}`,
+    });
+  }
+
+  async function handleRejection(): Promise<RouteRequest | undefined> {
+    const { input, actor } = pendingRejection!;
+    const ae = state.assignedAe!;
+    const rerouted = isRoutingReason(input.reason);
+    state.rejection = {
+      reason: input.reason,
+      ...(input.note ? { note: input.note } : {}),
+      by: who(actor),
+      at: iso(Date.now()),
+      rerouted,
+    };
+    record('rejected', who(actor), `${input.reason}${input.note ? `: ${input.note}` : ''}`);
+    if (rerouted) {
+      // Routing again excludes every AE who had it; the reject update answers then.
+      await releaseAe({ handoffId: state.id, aeId: ae });
+      state.previousAes.push(ae);
+      state.assignedAe = undefined;
+      state.deadlines.contactBy = undefined;
+      state.deadlines.reminders = undefined;
+      setStage('awaiting_assignment', 're-routing to another AE');
+      return {};
+    }
+    close('returned_to_sdr', input.reason, who(actor));
+    pendingRejection = undefined;
+    await notifySdrOfReturn(input.reason);
+    return undefined;
+  }
+
+  async function missedContactWindow(): Promise<RouteRequest | undefined> {
+    const ae = state.assignedAe!;
     record(
       'contact_window_missed',
       BATON,
-      `${ae} made no contact within the ${state.tier} window (${formatDuration(policy.tiers[state.tier!].contactWindow)}, rule tiers.${state.tier}.contactWindow)`,
+      `${ae} made no contact within the ${state.tier} window (${formatDuration(tierRules().contactWindow)}${state.clocks?.contact ? ` of ${state.clocks.contact}` : ''})`,
+      { rule: `tiers.${state.tier}.contactWindow` },
     );
-    close('returned_to_sdr', 'sla_missed');
-    await notifySdrOfReturn('sla_missed');
+    if (!slaEngine) {
+      close('returned_to_sdr', 'sla_missed');
+      await notifySdrOfReturn('sla_missed');
+      return undefined;
+    }
+    await alertAeManager('contact_window_missed', `${ae} missed the ${state.tier} first-contact window for ${company()}`);
+    return escalateOrExhaust(`${ae} missed the ${state.tier} first-contact window`, `tiers.${state.tier}.contactWindow`, 'sla_missed');
+  }
+
+  /** The ladder: a senior AE while the tier's escalations last, then back to the SDR (or nurture). */
+  async function escalateOrExhaust(why: string, trigger: string, closeReason: string): Promise<RouteRequest | undefined> {
+    const { escalations: allowed, onExhausted } = tierRules();
+    if (state.escalations < allowed) {
+      state.escalations++;
+      record(
+        'escalated',
+        BATON,
+        `${why}: to a senior AE with a fresh window (escalation ${state.escalations} of ${allowed}; trigger ${trigger})`,
+        {
+          rule: `tiers.${state.tier}.escalations`,
+        },
+      );
+      return { requireSenior: true };
+    }
+    const why2 = allowed === 0 ? `the ${state.tier} tier does not escalate` : `its ${allowed} escalation(s) are used up`;
+    if (onExhausted === 'nurture') {
+      record('sent_to_nurture', BATON, `${why}; ${why2} (trigger ${trigger})`, { rule: `tiers.${state.tier}.onExhausted` });
+      close('nurture', closeReason);
+    } else {
+      record('returned_to_sdr', BATON, `${why}; ${why2} (trigger ${trigger})`, { rule: `tiers.${state.tier}.onExhausted` });
+      close('returned_to_sdr', closeReason);
+    }
+    settleWaiters();
+    await notifySdrOfReturn(closeReason);
+    return undefined;
+  }
+
+  /** A manager or ops intervention accepted by its signal handler, applied at a safe point of the playbook. */
+  async function applyIntervention(): Promise<InterventionResult> {
+    const { kind, input, actor, ref } = pendingIntervention!;
+    pendingIntervention = undefined;
+    const by = actor.id;
+    // The hand-off may have moved on since the signal was accepted (contact in the same task).
+    const refusal = guards.refuseIntervention(state, actor, kind, input);
+    if (refusal) {
+      record(INTERVENTION_REFUSED, by, `${kind}: ${refusal}`, { ref });
+      return 'unchanged';
+    }
+    const rule = `intervention.${kind}`;
+    if (kind === 'returnToSdr') {
+      const { reason } = input as InterventionInput['returnToSdr'];
+      record('returned_to_sdr', by, reason, { rule, ref });
+      close('returned_to_sdr', reason, by);
+      await notifySdrOfReturn(reason);
+      return 'closed';
+    }
+    const { to, reason } = input as InterventionInput['escalate'] | InterventionInput['reassign'];
+    const from = state.assignedAe;
+    if (kind === 'escalate') {
+      if (from) await alertAeManager(`escalated-by-${by}`, `${by} escalated ${company()} from ${from}: ${reason}`);
+      if (!to) {
+        state.escalations++;
+        record('escalated', by, `${reason}: to a senior AE who has not had it${from ? ` (from ${from})` : ''}`, { rule, ref });
+        return 'route_to_senior';
+      }
+    }
+    const decision = await assignAe({
+      handoffId: state.id,
+      key: `${workflowId}:route:${routingCalls++}`,
+      lead: state.lead,
+      exclude: from ? [from] : [],
+      target: to!,
+    });
+    state.routing = decision;
+    if (!decision.aeId) {
+      const excluded = decision.excluded.find((e) => e.aeId === to);
+      record(
+        INTERVENTION_FAILED,
+        by,
+        `${kind} to ${to}: ${excluded ? `${to} is ${excluded.reason.replace('_', ' ')}` : `${to} is not in the roster`}`,
+        {
+          ref,
+        },
+      );
+      return 'unchanged';
+    }
+    if (kind === 'escalate') state.escalations++;
+    record(kind === 'escalate' ? 'escalated' : 'reassigned', by, `${from ? `from ${from} ` : ''}to ${to}${reason ? `: ${reason}` : ''}`, {
+      rule,
+      ref,
+    });
+    adopt(decision, `named by ${by}`);
+    return 'assigned';
+  }
+
+  async function alertAeManager(step: string, message: string): Promise<void> {
+    await notify({
+      key: `${workflowId}:${step}:${assignments}`,
+      handoffId: state.id,
+      to: [current?.managerId ?? `manager-of:${state.assignedAe}`],
+      kind: 'escalation',
+      message,
+    });
   }
 
   async function notifySdrOfReturn(reason: string): Promise<void> {
@@ -459,7 +810,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       handoffId: state.id,
       to: [state.sdrId],
       kind: 'returned_to_sdr',
-      message: `${state.lead.company?.name ?? state.id} was returned to you (${reason})`,
+      message: `${company()} was returned to you (${reason})`,
     });
   }
 
@@ -474,13 +825,14 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         'feedback_reminder',
         BATON,
         `outcome${state.outcomeReport ? ' (done)' : ''} and feedback${state.feedback ? ' (done)' : ''} due by ${state.deadlines.feedbackBy}`,
+        { rule: 'feedback.reminder' },
       );
       await notify({
         key: `${workflowId}:feedback-reminder`,
         handoffId: state.id,
         to: [state.assignedAe!],
         kind: 'feedback_reminder',
-        message: `Report the outcome and rate ${state.lead.company?.name ?? state.id} by ${state.deadlines.feedbackBy}`,
+        message: `Report the outcome and rate ${company()} by ${state.deadlines.feedbackBy}`,
       });
     }
     const complete = await condition(both, Math.max(1, feedbackBy - Date.now()), {
@@ -490,7 +842,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       close(state.outcomeReport!.outcome, 'reported');
     } else {
       // Without a reported outcome the lead goes back to nurture; the missing report is on record.
-      close(state.outcomeReport?.outcome ?? 'nurture', 'feedback_window_elapsed');
+      close(state.outcomeReport?.outcome ?? 'nurture', 'feedback_window_elapsed', BATON);
     }
   }
 }
