@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { LEAD_FIELDS, TIMELINE_BUCKETS } from './lead.js';
+import { WorkCalendarSchema } from './sla-clock.js';
 
 /**
  * The policy document (DESIGN §2.4a): everything a sales-ops team may tune without touching code.
@@ -132,6 +133,11 @@ export const PolicySchema = z
     /** A draft still incomplete at this multiple of its hand-off window expires. */
     draftExpiryFactor: z.number().positive().default(3),
     bookingAttempts: z.strictObject({ consecutiveDays: z.number().int().min(1).default(3) }).prefault({}),
+    /**
+     * The team's clock: hand-off windows count its time; contact windows count it in the assigned
+     * AE's time zone, with the AE's own overrides. Calendar time unless a team opts into business hours.
+     */
+    clock: WorkCalendarSchema.prefault({}),
   })
   .superRefine((policy, ctx) => {
     const ids = new Set<string>();

@@ -1,4 +1,6 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { ClockOverrideSchema } from './sla-clock.js';
 
 /** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
 export const EmployeeBandSchema = z.strictObject({
@@ -23,7 +25,14 @@ export const AeSchema = z.strictObject({
   capacity: z.number().int().min(0).default(10),
   weight: z.number().positive().default(1),
   senior: z.boolean().default(false),
-  timeZone: z.string().min(1).default('UTC'),
+  timeZone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), {
+      error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
+    })
+    .default('UTC'),
+  /** The AE's changes to the team clock (working hours, holidays, mode), counted in `timeZone`. */
+  clock: ClockOverrideSchema.optional(),
   managerId: z.string().min(1).optional(),
   active: z.boolean().default(true),
   outOfOffice: z.array(z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })).default([]),

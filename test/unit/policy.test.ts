@@ -111,6 +111,16 @@ describe('the shipped policy/default.yaml', () => {
     assert.deepEqual(shipped.bookingAttempts, { consecutiveDays: 3 });
   });
 
+  it('counts calendar time in UTC, with a Mon–Fri 09:00–17:00 week ready for business hours', () => {
+    const nineToFive = ['09:00-17:00'];
+    assert.deepEqual(shipped.clock, {
+      mode: 'calendar',
+      timeZone: 'UTC',
+      workingHours: { mon: nineToFive, tue: nineToFive, wed: nineToFive, thu: nineToFive, fri: nineToFive, sat: [], sun: [] },
+      holidays: [],
+    });
+  });
+
   it('loads through readPolicyFile relative to the repo root too', async () => {
     const relative = path.relative(process.cwd(), DEFAULT_POLICY_FILE);
     assert.deepEqual(await readPolicyFile(relative), shipped);
@@ -207,6 +217,61 @@ describe('parsePolicy defaults', () => {
     const p = parsePolicy(docWith((d) => (d.tiers.hot.minScore = d.tiers.warm.minScore = d.tiers.cool.minScore = 60)));
     assert.equal(p.tiers.warm.minScore, 60);
   });
+});
+
+describe('parsePolicy clock', () => {
+  it('defaults to calendar time in UTC when the document has no clock', () => {
+    const p = parsePolicy(minimalPolicyDocument());
+    assert.equal(p.clock.mode, 'calendar');
+    assert.equal(p.clock.timeZone, 'UTC');
+  });
+
+  it('accepts a business-hours clock with a split day and holidays', () => {
+    const p = parsePolicy(
+      docWith((d) => {
+        d.clock = {
+          mode: 'business_hours',
+          timeZone: 'Europe/Berlin',
+          workingHours: { mon: ['08:00-12:00', '13:00-17:00'], fri: ['08:00-14:00'] },
+          holidays: ['2026-12-24', '2026-12-25'],
+        };
+      }),
+    );
+    assert.deepEqual(p.clock.workingHours.mon, ['08:00-12:00', '13:00-17:00']);
+    assert.deepEqual(p.clock.workingHours.tue, []);
+    assert.deepEqual(p.clock.holidays, ['2026-12-24', '2026-12-25']);
+  });
+
+  const refusals: [string, object, string, RegExp][] = [
+    ['an unknown time zone', { timeZone: 'America/Chicag' }, 'clock.timeZone', /IANA time zone.*"America\/Chicag"/],
+    ['an interval ending before it starts', { workingHours: { mon: ['17:00-09:00'] } }, 'clock.workingHours.mon.0', /start before it ends/],
+    ['a malformed interval', { workingHours: { thu: ['9am-5pm'] } }, 'clock.workingHours.thu.0', /HH:MM-HH:MM/],
+    [
+      'overlapping intervals',
+      { workingHours: { fri: ['09:00-13:00', '12:00-17:00'] } },
+      'clock.workingHours.fri.1',
+      /overlaps "09:00-13:00"/,
+    ],
+    [
+      'business hours with an empty week',
+      { mode: 'business_hours', workingHours: { sat: [] } },
+      'clock.workingHours',
+      /at least one working interval/,
+    ],
+    ['an unknown mode', { mode: 'office_hours' }, 'clock.mode', /./],
+    ['an unknown key', { zone: 'UTC' }, 'clock', /Unrecognized key: "zone"/],
+    ['a holiday that is not a date', { holidays: ['25/12/2026'] }, 'clock.holidays.0', /YYYY-MM-DD/],
+  ];
+  for (const [name, clock, path, message] of refusals) {
+    it(`refuses ${name}, naming ${path}`, () => {
+      const issues = issuesOf(docWith((d) => (d.clock = clock)));
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        [path],
+      );
+      assert.match(issues[0]!.message, message);
+    });
+  }
 });
 
 describe('parsePolicy durations', () => {
