@@ -1,6 +1,7 @@
 import type { Lead } from './lead.js';
 import { TIERS, type Policy, type Tier } from './policy.js';
 import type { Score } from './scoring.js';
+import { deadlineAfter, teamCalendar, type WorkCalendar } from './sla-clock.js';
 
 /**
  * The tier of a scored lead (DESIGN §2.4), or `null` when it is below the nurture threshold.
@@ -39,14 +40,26 @@ export interface HandoffClock {
   expiresAt: number;
 }
 
-/** The hand-off window, measured from submission with the given (provisional) tier. */
+/**
+ * The hand-off window, measured from submission with the given (provisional) tier, in the team's
+ * clock: the expiry is `draftExpiryFactor` windows of that clock's time.
+ */
 export function handoffClock(submittedAt: number, tier: Tier, policy: Policy): HandoffClock {
   const window = policy.tiers[tier].handoffWindow;
-  return { handoffBy: submittedAt + window, expiresAt: submittedAt + Math.round(window * policy.draftExpiryFactor) };
+  const calendar = teamCalendar(policy);
+  return {
+    handoffBy: deadlineAfter(submittedAt, window, calendar),
+    expiresAt: deadlineAfter(submittedAt, Math.round(window * policy.draftExpiryFactor), calendar),
+  };
 }
 
-/** Instants (epoch ms) at which the AE is reminded, as fractions of the contact window. */
-export function reminderTimes(assignedAt: number, tier: Tier, policy: Policy): number[] {
+/** Assigned → contacted deadline (epoch ms), counted in `calendar` (the assigned AE's, see `aeCalendar`). */
+export function contactDeadline(assignedAt: number, tier: Tier, policy: Policy, calendar: WorkCalendar): number {
+  return deadlineAfter(assignedAt, policy.tiers[tier].contactWindow, calendar);
+}
+
+/** Instants (epoch ms) at which the AE is reminded, as fractions of the contact window counted in `calendar`. */
+export function reminderTimes(assignedAt: number, tier: Tier, policy: Policy, calendar: WorkCalendar = teamCalendar(policy)): number[] {
   const { contactWindow, reminders } = policy.tiers[tier];
-  return [...reminders].sort((a, b) => a - b).map((f) => assignedAt + Math.round(contactWindow * f));
+  return [...reminders].sort((a, b) => a - b).map((f) => deadlineAfter(assignedAt, Math.round(contactWindow * f), calendar));
 }

@@ -3,7 +3,8 @@ import { before, describe, it } from 'node:test';
 import type { Lead } from '../../src/domain/lead.js';
 import { parsePolicy, type Policy } from '../../src/domain/policy.js';
 import { scoreLead } from '../../src/domain/scoring.js';
-import { handoffClock, provisionalTierFor, reminderTimes, tierFor } from '../../src/domain/tiers.js';
+import { aeCalendar } from '../../src/domain/sla-clock.js';
+import { contactDeadline, handoffClock, provisionalTierFor, reminderTimes, tierFor } from '../../src/domain/tiers.js';
 import { blankScoringLead, exampleLead, leadWith, loadDefaultPolicy, minimalPolicyDocument, MS, scoreOf } from './fixtures.js';
 
 let policy: Policy;
@@ -203,5 +204,49 @@ describe('reminderTimes', () => {
     const doc = minimalPolicyDocument();
     const p = parsePolicy({ ...doc, tiers: { ...doc.tiers, cool: { ...doc.tiers.cool, reminders: [] } } });
     assert.deepEqual(reminderTimes(T0, 'cool', p), []);
+  });
+});
+
+describe('the clocks in business hours', () => {
+  const business = () =>
+    parsePolicy({ ...minimalPolicyDocument(), clock: { mode: 'business_hours', timeZone: 'America/Chicago', holidays: ['2026-11-26'] } });
+  const FRIDAY_4PM = Date.parse('2026-11-20T22:00:00Z'); // Fri 16:00 CST
+
+  it('handoffClock counts working hours of the team clock, expiry included', () => {
+    const clock = handoffClock(FRIDAY_4PM, 'hot', business());
+    // 4h: 1h Friday + 3h Monday → Mon 12:00 CST. 12h: 1h Friday + 8h Monday + 3h Tuesday → Tue 12:00 CST.
+    assert.equal(new Date(clock.handoffBy).toISOString(), '2026-11-23T18:00:00.000Z');
+    assert.equal(new Date(clock.expiresAt).toISOString(), '2026-11-24T18:00:00.000Z');
+  });
+
+  it('contactDeadline and reminders count in the given (AE) calendar', () => {
+    const p = business();
+    const monday9 = Date.parse('2026-11-23T15:00:00Z'); // Mon 09:00 CST
+    const chicago = aeCalendar(p, { timeZone: 'America/Chicago' });
+    // hot: 24 working hours → Wed 17:00 CST; reminders at 12h (Tue 13:00) and 19.2h (Wed 12:12).
+    assert.equal(new Date(contactDeadline(monday9, 'hot', p, chicago)).toISOString(), '2026-11-25T23:00:00.000Z');
+    assert.deepEqual(
+      reminderTimes(monday9, 'hot', p, chicago).map((t) => new Date(t).toISOString()),
+      ['2026-11-24T19:00:00.000Z', '2026-11-25T18:12:00.000Z'],
+    );
+    // The same start for an AE in Kolkata: Monday is over there, Thursday is the team holiday → Fri 17:00 IST.
+    const kolkata = aeCalendar(p, { timeZone: 'Asia/Kolkata' });
+    assert.equal(new Date(contactDeadline(monday9, 'hot', p, kolkata)).toISOString(), '2026-11-27T11:30:00.000Z');
+  });
+
+  it('reminderTimes defaults to the team calendar', () => {
+    const p = business();
+    assert.deepEqual(reminderTimes(FRIDAY_4PM, 'hot', p), reminderTimes(FRIDAY_4PM, 'hot', p, p.clock));
+  });
+
+  it('a policy recorded before the clock existed (no clock field) keeps calendar time', () => {
+    const { clock: _clock, ...old } = business();
+    const legacy = old as Policy; // as replayed from an old workflow history
+    assert.deepEqual(handoffClock(T0, 'hot', legacy), { handoffBy: T0 + 4 * MS.hour, expiresAt: T0 + 12 * MS.hour });
+    assert.deepEqual(reminderTimes(T0, 'hot', legacy), [T0 + 12 * MS.hour, T0 + 19.2 * MS.hour]);
+  });
+
+  it('calendar mode: contactDeadline is assignment + the contact window', () => {
+    assert.equal(contactDeadline(T0, 'cool', policy, aeCalendar(policy, { timeZone: 'Asia/Kolkata' })), T0 + 7 * MS.day);
   });
 });
