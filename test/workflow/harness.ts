@@ -2,12 +2,15 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { DateTime } from 'luxon';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { createActivities } from '../../activities/index.js';
 import { repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
+import type { PolicyInput } from '../../src/domain/policy.js';
 import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import { workflowsPath } from '../../src/worker.js';
@@ -37,7 +40,7 @@ export interface Harness {
   dataDir: string;
   taskQueue: string;
   /** Starts a hand-off and returns its handle. */
-  start(handoffId: string, lead: Lead, sdrId?: string): Promise<HandoffHandle>;
+  start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string): Promise<HandoffHandle>;
   state(handle: HandoffHandle): Promise<HandoffState>;
   /** Runs `fn` while a worker polls; the worker stops afterwards. */
   run<T>(fn: () => Promise<T>): Promise<T>;
@@ -67,8 +70,8 @@ export async function createHarness(opts: { roster?: Ae[]; policyFile?: string }
     env,
     dataDir,
     taskQueue,
-    async start(handoffId, lead, sdrId = 'sdr-jo') {
-      const args: [HandoffStart] = [{ handoffId, sdrId, lead }];
+    async start(handoffId, lead, sdrId = 'sdr-jo', sdrTimeZone) {
+      const args: [HandoffStart] = [{ handoffId, sdrId, lead, ...(sdrTimeZone ? { sdrTimeZone } : {}) }];
       return env.client.workflow.start<typeof handoff>(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(handoffId), args });
     },
     async state(handle) {
@@ -106,6 +109,53 @@ export async function waitForStage(h: Harness, handle: HandoffHandle, stage: Han
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`hand-off ${handle.workflowId} never reached ${stage}: ${JSON.stringify((await h.state(handle)).timeline)}`);
+}
+
+/** Waits (in skipped time) until the state satisfies `ready`. */
+export async function waitForState(
+  h: Harness,
+  handle: HandoffHandle,
+  ready: (state: HandoffState) => boolean,
+  what: string,
+  limit = 50,
+): Promise<HandoffState> {
+  for (let i = 0; i < limit; i++) {
+    const state = await h.state(handle);
+    if (ready(state)) return state;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`hand-off ${handle.workflowId} never reached: ${what}: ${JSON.stringify((await h.state(handle)).timeline)}`);
+}
+
+/** The timeline entries of one event. */
+export const events = (state: HandoffState, event: string) => state.timeline.filter((e) => e.event === event);
+
+/** The notifications the activities wrote to the outbox. */
+export async function notifications(h: Harness): Promise<{ kind: string; to: string[]; key: string; message: string }[]> {
+  const text = await readFile(path.join(h.dataDir, 'notifications.jsonl'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { kind: string; to: string[]; key: string; message: string });
+}
+
+/** A policy file: the shipped policy with `change` applied. */
+export async function policyWith(change: (policy: PolicyInput) => void): Promise<string> {
+  const policy = parseYaml(await readFile(path.join(repoRoot, 'policy', 'default.yaml'), 'utf8')) as PolicyInput;
+  change(policy);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-policy-'));
+  const file = path.join(dir, 'policy.json');
+  await writeFile(file, JSON.stringify(policy));
+  return file;
+}
+
+/** Skips time until the next instant at local `hour`:00 in `timeZone` that falls on one of `weekdays` (1 = Monday). */
+export async function sleepUntilLocal(h: Harness, timeZone: string, hour: number, weekdays = [1, 2, 3, 4, 5, 6, 7]): Promise<number> {
+  const now = DateTime.fromMillis(await h.env.currentTimeMs(), { zone: timeZone });
+  let target = now.set({ hour, minute: 0, second: 0, millisecond: 0 });
+  while (target <= now || !weekdays.includes(target.weekday)) target = target.plus({ days: 1 }).set({ hour });
+  await h.env.sleep(target.toMillis() - now.toMillis());
+  return target.toMillis();
 }
 
 /** The failure type and message of a refused update. */

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  acceptUpdate,
+  escalateSignal,
+  INTERVENTION_FAILED,
+  INTERVENTION_REFUSED,
+  markContactedUpdate,
+  reassignSignal,
+  returnToSdrSignal,
+} from '../../workflows/messages.js';
+import { actors, hotLead, testRoster } from '../fixtures/leads.js';
+import { assertElapsed, events, HOUR, MINUTE, notifications, waitForStage, waitForState, withHarness } from './harness.js';
+
+const { kim, ana, pat, jo } = actors;
+
+describe('manager and ops interventions by signal (time-skipping)', { concurrency: true }, () => {
+  it('escalate without a target: to the senior AE with a fresh window; the AE’s manager is alerted', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-escalate', hotLead);
+      const assigned = await waitForStage(h, handle, 'assigned');
+      await h.env.sleep(3 * HOUR);
+      await handle.signal(escalateSignal, { reason: 'VIP account', actor: ana, requestId: 'req-1' });
+      const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'the senior AE');
+      assert.equal(escalated.escalations, 1);
+      assert.deepEqual(escalated.previousAes, ['ae-kim']);
+      const entry = events(escalated, 'escalated')[0]!;
+      assert.equal(entry.actor, 'mgr-ana');
+      assert.equal(entry.ref, 'req-1');
+      assert.equal(entry.rule, 'intervention.escalate');
+      assert.match(entry.detail ?? '', /VIP account/);
+      assertElapsed(assigned.assignedAt, escalated.assignedAt, 3 * HOUR);
+      assertElapsed(escalated.assignedAt, escalated.deadlines.contactBy, 24 * HOUR);
+      const alerts = (await notifications(h)).filter((n) => n.kind === 'escalation');
+      assert.deepEqual(
+        alerts.map((n) => n.to),
+        [['mgr-ana']],
+      );
+    }));
+
+  it('escalate to a named AE, and reassign to a named AE (not an escalation)', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-named', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await handle.signal(reassignSignal, { to: 'ae-sam', actor: pat, requestId: 'r1' });
+      const reassigned = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'reassigned to sam');
+      assert.equal(reassigned.escalations, 0);
+      assert.equal(events(reassigned, 'reassigned')[0]?.ref, 'r1');
+      // Back to kim, named explicitly: a manager may hand it to an AE who had it before.
+      await handle.signal(escalateSignal, { reason: 'kim knows the account', to: 'ae-kim', actor: ana, requestId: 'r2' });
+      const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-kim', 'escalated to kim');
+      assert.equal(escalated.escalations, 1);
+      assert.deepEqual(escalated.previousAes, ['ae-kim', 'ae-sam']);
+      assert.equal(events(escalated, 'escalated')[0]?.ref, 'r2');
+    }));
+
+  it('returnToSdr closes the hand-off as returned_to_sdr with the reason', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-return', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await handle.signal(returnToSdrSignal, { reason: 'needs a budget conversation first', actor: ana, requestId: 'r3' });
+      const final = await handle.result();
+      assert.equal(final.outcome, 'returned_to_sdr');
+      assert.equal(final.closeReason, 'needs a budget conversation first');
+      assert.equal(events(final, 'returned_to_sdr')[0]?.ref, 'r3');
+      const returned = (await notifications(h)).filter((n) => n.kind === 'returned_to_sdr');
+      assert.deepEqual(returned[0]?.to, ['sdr-jo']);
+    }));
+
+  it('malformed or unauthorised signals are refused in the timeline and never crash the hand-off', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-malformed', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      const send = (name: string, payload: unknown) => handle.signal(name, payload);
+      await send('escalate', { bogus: 1, requestId: 'm1' });
+      await send('escalate', 'please escalate');
+      await send('reassign', { reason: 'no target', requestId: 'm3' });
+      await send('reassign', { to: 'Not An Id!', requestId: 'm4' });
+      await send('returnToSdr', { reason: 'x', actor: { id: 'mgr-ana' }, requestId: 'm5' });
+      await send('escalate', { reason: 'an AE cannot escalate', actor: kim, requestId: 'm6' });
+      await send('returnToSdr', { reason: 'nor an SDR return', actor: jo, requestId: 'm7' });
+      await send('escalate', undefined);
+      await send('reassign', { to: 'ae-kim', requestId: 'm9' });
+      const refused = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 9, 'nine refusals');
+      const byRef = Object.fromEntries(events(refused, INTERVENTION_REFUSED).map((e) => [e.ref ?? '-', e.detail ?? '']));
+      assert.match(byRef.m1!, /escalate: malformed payload: .*reason/);
+      assert.match(byRef.m3!, /to/);
+      assert.match(byRef.m4!, /to: an AE id/);
+      assert.match(byRef.m5!, /actor\.role/);
+      assert.match(byRef.m6!, /only a manager or ops/);
+      assert.match(byRef.m7!, /only a manager or ops/);
+      assert.match(byRef.m9!, /already assigned to ae-kim/);
+      assert.equal(refused.assignedAe, 'ae-kim');
+      assert.equal(refused.escalations, 0);
+      // Still alive and answering.
+      const accepted = await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      assert.equal(accepted.stage, 'accepted');
+    }));
+
+  it('a target who cannot take it fails the intervention; the current AE keeps the lead and the clock', () =>
+    withHarness(
+      async (h) => {
+        const handle = await h.start('int-target-full', hotLead);
+        const assigned = await waitForStage(h, handle, 'assigned');
+        await handle.signal(reassignSignal, { to: 'ae-sam', actor: ana, requestId: 'f1' });
+        await handle.signal(escalateSignal, { reason: 'x', to: 'ae-zed', actor: ana, requestId: 'f2' });
+        const failed = await waitForState(h, handle, (s) => events(s, INTERVENTION_FAILED).length === 2, 'two failures');
+        const [full, unknown] = events(failed, INTERVENTION_FAILED);
+        assert.equal(full?.ref, 'f1');
+        assert.match(full?.detail ?? '', /ae-sam is at capacity/);
+        assert.equal(unknown?.ref, 'f2');
+        assert.match(unknown?.detail ?? '', /ae-zed is not in the roster/);
+        assert.equal(failed.assignedAe, 'ae-kim');
+        assert.equal(failed.escalations, 0);
+        assert.equal(failed.deadlines.contactBy, assigned.deadlines.contactBy);
+      },
+      { roster: testRoster.map((ae) => (ae.id === 'ae-sam' ? { ...ae, capacity: 0 } : ae)) },
+    ));
+
+  it('after first contact interventions are refused', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-after-contact', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
+      await handle.signal(returnToSdrSignal, { reason: 'too late', actor: ana, requestId: 'late' });
+      const state = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 1, 'refusal');
+      assert.match(events(state, INTERVENTION_REFUSED)[0]!.detail ?? '', /already made first contact/);
+      assert.equal(state.stage, 'contacted');
+    }));
+
+  it('a hand-off nobody can take waits in awaiting_assignment until a manager names an AE', () =>
+    withHarness(
+      async (h) => {
+        const handle = await h.start('int-awaiting', hotLead);
+        const waiting = await waitForStage(h, handle, 'awaiting_assignment');
+        assert.ok(waiting.routing?.excluded.some((e) => e.aeId === 'ae-lena' && e.reason === 'territory'));
+        await h.env.sleep(2 * HOUR);
+        // A named AE need not match the territory.
+        await handle.signal(reassignSignal, { to: 'ae-lena', reason: 'covers the US this week', actor: ana });
+        const assigned = await waitForStage(h, handle, 'assigned');
+        assert.equal(assigned.assignedAe, 'ae-lena');
+        assert.equal(events(assigned, 'reassigned')[0]?.actor, 'mgr-ana');
+        assertElapsed(assigned.assignedAt, assigned.deadlines.contactBy, 24 * HOUR);
+      },
+      { roster: testRoster.filter((ae) => ae.id === 'ae-lena') },
+    ));
+
+  it('a signal racing the deadline timer: exactly one escalation, never two', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-race', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await h.env.sleep(24 * HOUR - MINUTE);
+      // The manager's escalation and the missed window fall due together.
+      await Promise.all([h.env.sleep(2 * MINUTE), handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana })]);
+      const state = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam' && s.stage === 'assigned', 'escalated once');
+      await h.env.sleep(MINUTE);
+      const settled = await h.state(handle);
+      assert.equal(settled.escalations, 1);
+      assert.equal(events(settled, 'escalated').length, 1);
+      assert.equal(settled.assignedAe, 'ae-sam');
+      assert.equal(settled.stage, 'assigned');
+      assert.deepEqual(state.previousAes, ['ae-kim']);
+      // Whichever came first, the other was not applied on top of it.
+      const refusedOrMissed = events(settled, INTERVENTION_REFUSED).length + events(settled, 'contact_window_missed').length;
+      assert.ok(refusedOrMissed <= 1, JSON.stringify(settled.timeline.slice(-6)));
+    }));
+});
