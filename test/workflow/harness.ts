@@ -139,14 +139,13 @@ export async function notifications(h: Harness): Promise<{ kind: string; to: str
     .map((line) => JSON.parse(line) as { kind: string; to: string[]; key: string; message: string });
 }
 
-/** A policy file: the shipped policy with `change` applied. */
-export async function policyWith(change: (policy: PolicyInput) => void): Promise<string> {
+/** A policy file: the shipped policy with `change` applied (written to `file` when given). */
+export async function policyWith(change: (policy: PolicyInput) => void, file?: string): Promise<string> {
   const policy = parseYaml(await readFile(path.join(repoRoot, 'policy', 'default.yaml'), 'utf8')) as PolicyInput;
   change(policy);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-policy-'));
-  const file = path.join(dir, 'policy.json');
-  await writeFile(file, JSON.stringify(policy));
-  return file;
+  const target = file ?? path.join(await mkdtemp(path.join(os.tmpdir(), 'baton-policy-')), 'policy.json');
+  await writeFile(target, JSON.stringify(policy));
+  return target;
 }
 
 /** Skips time until the next instant at local `hour`:00 in `timeZone` that falls on one of `weekdays` (1 = Monday). */
