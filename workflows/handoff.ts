@@ -351,7 +351,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       return state;
     },
     {
-      description: `Owning SDR records an attempt to book the assigned AE. Body: {at?, note?}. Attempts on ${'consecutive'} days (policy bookingAttempts.consecutiveDays, in the SDR's time zone) without the AE accepting or making contact escalate at once.`,
+      description:
+        "Owning SDR records an attempt to book the assigned AE. Body: {at?, note?}. Attempts on consecutive days (policy bookingAttempts.consecutiveDays, counted in the SDR's time zone) without the AE accepting or making contact escalate at once.",
       validator: validate(
         BookingAttemptSchema,
         (actor, input) => guards.refuseBookingAttempt(state, actor, input.at ? Date.parse(input.at) : Date.now(), Date.now()) ?? busy(),

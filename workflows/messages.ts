@@ -39,6 +39,11 @@ export const INVALID_MESSAGE = 'InvalidMessage';
 /** Timeline events that answer an intervention signal (their `ref` is the signal's requestId). */
 export const INTERVENTION_REFUSED = 'intervention_refused';
 export const INTERVENTION_FAILED = 'intervention_failed';
+/**
+ * Timeline events after which an applied intervention has settled: the workflow has routed the
+ * hand-off (assigned, or nobody eligible) or closed it.
+ */
+export const SETTLED_AFTER_INTERVENTION: readonly string[] = ['assigned', 'no_eligible_ae', 'closed'];
 
 export const stateQuery = defineQuery<HandoffState>('state');
 

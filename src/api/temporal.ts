@@ -19,6 +19,7 @@ import {
   interventionSignals,
   INVALID_MESSAGE,
   REFUSED_TRANSITION,
+  SETTLED_AFTER_INTERVENTION,
   stateQuery,
   workflowIdFor,
 } from '../../workflows/messages.js';
@@ -108,11 +109,7 @@ async function closedOrUnknown(client: Client, handoffId: string, err: WorkflowN
   return new ProblemError('not-found', `no hand-off ${handoffId}`, { cause: err });
 }
 
-/**
- * Timeline events after which an applied intervention has settled: the workflow routed the hand-off
- * again (to an AE, or to nobody yet) or closed it.
- */
-const SETTLED_AFTER_INTERVENTION: ReadonlySet<string> = new Set(['assigned', 'no_eligible_ae', 'closed']);
+const settledAfterIntervention: ReadonlySet<string> = new Set(SETTLED_AFTER_INTERVENTION);
 
 export interface InterventionResult {
   state: HandoffState;
@@ -163,7 +160,7 @@ export async function sendIntervention<K extends InterventionKind>(
     if (answer?.event === INTERVENTION_REFUSED || answer?.event === INTERVENTION_FAILED) {
       throw new ProblemError('refused-transition', answer.detail ?? `the hand-off refused the ${kind}`);
     }
-    if (answer && state.timeline.slice(at + 1).some((entry) => SETTLED_AFTER_INTERVENTION.has(entry.event))) {
+    if (answer && state.timeline.slice(at + 1).some((entry) => settledAfterIntervention.has(entry.event))) {
       return { state, settled: true };
     }
     if (Date.now() + pollMs >= giveUpAt) return { state, settled: false };
