@@ -6,12 +6,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
+import { SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { historyFromJSON } from './history-json.js';
 
 /** Recorded by `test/replay/record.ts`; fewer files than this means histories went missing. */
 const HISTORIES = path.join(import.meta.dirname, '..', 'histories');
-const MIN_V1_HISTORIES = 13;
+const MIN_HISTORIES = { v1: 13, v2: 20 };
 
 const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
 
@@ -23,11 +24,21 @@ function workflowIdOf(history: ReturnType<typeof historyFromJSON>): string {
 }
 
 describe('recorded hand-off histories replay against the current workflow code', () => {
-  it(`test/histories holds at least the ${MIN_V1_HISTORIES} v1 histories`, () => {
-    assert.ok(
-      files.filter((f) => f.startsWith('v1-')).length >= MIN_V1_HISTORIES,
-      `found only ${files.join(', ') || 'none'}; re-record with test/replay/record.ts from the release they belong to`,
-    );
+  for (const [version, min] of Object.entries(MIN_HISTORIES)) {
+    it(`test/histories holds at least the ${min} ${version} histories`, () => {
+      assert.ok(
+        files.filter((f) => f.startsWith(`${version}-`)).length >= min,
+        `found only ${files.join(', ') || 'none'}; re-record with test/replay/record.ts from the release they belong to`,
+      );
+    });
+  }
+
+  it(`v1 hand-offs predate the ${SLA_ENGINE_PATCH} patch and v2 hand-offs carry its marker, so both branches replay`, async () => {
+    for (const file of files.filter((f) => /^v[12]-/.test(f))) {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
+      const marked = (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+      assert.equal(marked, file.startsWith('v2-'), `${file}: patch marker ${marked ? 'present' : 'missing'}`);
+    }
   });
 
   for (const file of files) {

@@ -1,17 +1,35 @@
 import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
 import {
   acceptUpdate,
+  escalateSignal,
+  INTERVENTION_FAILED,
+  INTERVENTION_REFUSED,
   markContactedUpdate,
+  reassignSignal,
+  recordBookingAttemptUpdate,
+  returnToSdrSignal,
   rejectUpdate,
   reportOutcomeUpdate,
   submitFeedbackUpdate,
   updateChecklistUpdate,
   withdrawUpdate,
 } from '../../workflows/messages.js';
-import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead } from '../fixtures/leads.js';
-import { DAY, HOUR, MINUTE, ms, waitForStage, type HandoffHandle, type Harness } from '../workflow/harness.js';
+import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead, warmLead } from '../fixtures/leads.js';
+import {
+  DAY,
+  events,
+  HOUR,
+  MINUTE,
+  ms,
+  sleepUntilLocal,
+  waitForStage,
+  waitForState,
+  type HandoffHandle,
+  type Harness,
+} from '../workflow/harness.js';
 
-const { kim, sam, jo } = actors;
+const { kim, sam, jo, ana } = actors;
 
 /**
  * One hand-off whose history `record.ts` saves for the replay test. `run` drives it on a
@@ -40,7 +58,10 @@ async function closesAs(handle: HandoffHandle, outcome: string, closeReason?: st
   return handle;
 }
 
-/** The v1 scenarios (workflows/handoff.ts as of 53a1499). Append new ones; never rename recorded ones. */
+/**
+ * The scenarios: the first 13 were recorded as v1 (workflows/handoff.ts as of 53a1499), all of them
+ * again as v2 (the SLA engine, patch `sla-engine`). Append new ones; never rename recorded ones.
+ */
 export const scenarios: Scenario[] = [
   {
     name: 'happy-path',
@@ -180,6 +201,101 @@ export const scenarios: Scenario[] = [
       assert.equal(state.stage, 'contacted');
       assert.ok(state.timeline.some((e) => e.event === 'feedback_reminder'));
       return handle;
+    },
+  },
+  // ---- v2: the SLA engine (reminders, escalation ladder, booking attempts, interventions) -------
+  {
+    name: 'sla-escalated-then-returned',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'sla-escalated-then-returned');
+      await h.env.sleep(24 * HOUR + MINUTE);
+      assert.equal((await waitForState(h, handle, (s) => s.assignedAe === sam.id, 'escalated')).escalations, 1);
+      return closesAs(handle, 'returned_to_sdr', 'sla_missed');
+    },
+  },
+  {
+    name: 'in-flight-reminded',
+    expect: 'running',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'in-flight-reminded');
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      await h.env.sleep(13 * HOUR);
+      assert.equal(events(await h.state(handle), 'reminder').length, 1);
+      return handle;
+    },
+  },
+  {
+    name: 'in-flight-escalated',
+    expect: 'running',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'in-flight-escalated');
+      await h.env.sleep(37 * HOUR);
+      const state = await waitForState(h, handle, (s) => s.assignedAe === sam.id, 'escalated');
+      assert.equal(events(state, 'reminder').length, 3);
+      return handle;
+    },
+  },
+  {
+    name: 'escalated-contacted',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'escalated-contacted');
+      await h.env.sleep(24 * HOUR + MINUTE);
+      await waitForState(h, handle, (s) => s.assignedAe === sam.id, 'escalated');
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: sam }] });
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'meeting', actor: sam }] });
+      await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', actor: sam }] });
+      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 4, qualityIssues: ['late'], actor: sam }] });
+      return closesAs(handle, 'opportunity', 'reported');
+    },
+  },
+  {
+    name: 'booking-attempts-escalate',
+    expect: 'running',
+    async run(h) {
+      const day = DateTime.fromMillis(await sleepUntilLocal(h, 'America/Chicago', 23, [1, 2, 3]), { zone: 'America/Chicago' });
+      const handle = await h.start('booking-attempts-escalate', warmLead, jo.id, 'America/Chicago');
+      await waitForStage(h, handle, 'assigned');
+      // 23:30, 12:00 the next day, 00:30 the day after: three days in Chicago, inside the 48 h window.
+      const times = [day.set({ minute: 30 }), day.plus({ days: 1 }).set({ hour: 12 }), day.plus({ days: 2 }).set({ hour: 0, minute: 30 })];
+      await h.env.sleep(times[2]!.toMillis() - day.toMillis() + MINUTE);
+      let state;
+      for (const at of times) {
+        state = await handle.executeUpdate(recordBookingAttemptUpdate, { args: [{ at: at.toISO()!, actor: jo }] });
+      }
+      assert.equal(state?.assignedAe, sam.id);
+      return handle;
+    },
+  },
+  {
+    name: 'intervention-escalate-reassign',
+    expect: 'running',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'intervention-escalate-reassign');
+      await handle.signal(escalateSignal, { reason: 'strategic account', actor: ana, requestId: 'e1' });
+      await waitForState(h, handle, (s) => s.assignedAe === sam.id, 'escalated to sam');
+      await handle.signal(reassignSignal, { to: kim.id, reason: 'sam is out', actor: ana, requestId: 'r1' });
+      await waitForState(h, handle, (s) => s.assignedAe === kim.id, 'reassigned to kim');
+      await handle.signal(reassignSignal, { to: 'ae-zed', actor: ana, requestId: 'r2' });
+      await handle.signal('escalate', { bogus: true });
+      await waitForState(
+        h,
+        handle,
+        (s) => events(s, INTERVENTION_FAILED).length + events(s, INTERVENTION_REFUSED).length === 2,
+        'refusals',
+      );
+      return handle;
+    },
+  },
+  {
+    name: 'intervention-return',
+    expect: 'completed',
+    async run(h) {
+      const handle = await assignedHotLead(h, 'intervention-return');
+      await h.env.sleep(2 * HOUR);
+      await handle.signal(returnToSdrSignal, { reason: 'needs a budget conversation', actor: ana });
+      return closesAs(handle, 'returned_to_sdr', 'needs a budget conversation');
     },
   },
 ];
