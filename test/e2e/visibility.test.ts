@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import type { HandoffSummarySchema } from '../../src/api/schemas.js';
 import { repoRoot } from '../../src/config.js';
 import type { Lead } from '../../src/domain/lead.js';
+import { ContactDeadlineKey } from '../../src/temporal/search-attributes.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { draftLead, hotLead, submission, warmLead } from '../fixtures/leads.js';
 import { assertProblem, eventually, newHandoffId, useStack, waitForState, withLane, type Caller, type Lane } from './stack.js';
@@ -165,6 +166,18 @@ describe('listing hand-offs through visibility', () => {
             (i) => (i.stage === 'assigned' || i.stage === 'accepted') && Date.parse(i.contactDeadline!) < Date.now() + 2 * 3_600_000,
           ),
         );
+        // Ops' one query in the Web UI or CLI: assigned hot leads whose contact deadline is within 2 hours.
+        const within2h = new Date(Date.now() + 2 * 3_600_000).toISOString();
+        const query = `HandoffStage = 'assigned' AND HandoffTier = 'hot' AND ContactDeadline < '${within2h}'`;
+        const found = await eventually(`the ops query ${query}`, async () => {
+          const runs: { id: string; deadline: unknown }[] = [];
+          for await (const run of current().client.workflow.list({ query })) {
+            runs.push({ id: run.workflowId, deadline: run.typedSearchAttributes.get(ContactDeadlineKey) });
+          }
+          return runs.some((r) => r.id === workflowIdFor(urgent)) ? runs : undefined;
+        });
+        for (const run of found) assert.ok(run.deadline instanceof Date && run.deadline.toISOString() < within2h, JSON.stringify(run));
+
         // Accepted but not yet contacted is still at risk; the AE sees it in their own at-risk list.
         const owner = state.assignedAe as 'ae-kim' | 'ae-sam';
         assert.equal((await lane.as(owner).post(`/v1/handoffs/${urgent}/accept`, {})).status, 200);
