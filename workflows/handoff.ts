@@ -570,13 +570,23 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     const now = Date.now();
     const ae = decision.aeId!;
     if (state.assignedAe && state.assignedAe !== ae) state.previousAes.push(state.assignedAe);
-    const calendar = decision.ae ? aeCalendar(policy, decision.ae) : teamCalendar(policy);
+    let calendar = decision.ae ? aeCalendar(policy, decision.ae) : teamCalendar(policy);
+    let contactBy: number;
+    try {
+      contactBy = contactDeadline(now, state.tier!, policy, calendar);
+    } catch (err) {
+      // A roster override the team clock cannot honour (say, working hours on an empty week) must
+      // not stall the hand-off: count calendar time and say so.
+      record('clock_fallback', BATON, `${ae}'s clock cannot place the window (${(err as Error).message}); counting calendar time`);
+      calendar = { ...calendar, mode: 'calendar' };
+      contactBy = contactDeadline(now, state.tier!, policy, calendar);
+    }
     assignments++;
     current = { calendar, managerId: decision.ae?.managerId ?? `manager-of:${ae}`, remindersSent: 0 };
     state.assignedAe = ae;
     state.assignedAt = iso(now);
     state.acceptedAt = undefined;
-    state.deadlines.contactBy = iso(contactDeadline(now, state.tier!, policy, calendar));
+    state.deadlines.contactBy = iso(contactBy);
     state.deadlines.reminders = slaEngine ? reminderTimes(now, state.tier!, policy, calendar).map(iso) : undefined;
     state.clocks = { handoff: state.clocks?.handoff ?? describeCalendar(teamCalendar(policy)), contact: describeCalendar(calendar) };
     record(

@@ -105,4 +105,23 @@ describe('escalation ladder edges (time-skipping)', { concurrency: true }, () =>
       },
     );
   });
+
+  it('an AE clock that cannot place the window falls back to calendar time instead of stalling', async () =>
+    withHarness(
+      async (h) => {
+        const handle = await h.start('ladder-clock-fallback', hotLead);
+        const assigned = await waitForStage(h, handle, 'assigned');
+        assert.equal(assigned.assignedAe, 'ae-kim');
+        assert.match(events(assigned, 'clock_fallback')[0]?.detail ?? '', /ae-kim's clock cannot place the window/);
+        assert.equal(assigned.clocks?.contact, 'calendar time');
+        assertElapsed(assigned.assignedAt, assigned.deadlines.contactBy, 24 * HOUR);
+      },
+      {
+        // The team counts calendar time and keeps no working week; kim's override asks for working hours.
+        policyFile: await policyWith((p) => {
+          p.clock = { mode: 'calendar', workingHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] } };
+        }),
+        roster: testRoster.map((ae) => (ae.id === 'ae-kim' ? { ...ae, clock: { mode: 'business_hours' as const } } : ae)),
+      },
+    ));
 });
