@@ -529,15 +529,8 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         return;
       }
       if (attempt === 0) {
-        if (holder) {
-          // Escalation found no senior AE: the AE who missed the window gives the lead up.
-          await releaseAe({ handoffId: state.id, aeId: holder });
-          state.previousAes.push(holder);
-          state.assignedAe = undefined;
-          state.deadlines.contactBy = undefined;
-          state.deadlines.reminders = undefined;
-          current = undefined;
-        }
+        // Escalation found no senior AE: the AE who missed the window gives the lead up.
+        if (holder) await unassign(holder);
         record(
           'no_eligible_ae',
           BATON,
@@ -596,6 +589,16 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     );
     setStage('assigned', `${ae} to accept and make first contact by ${state.deadlines.contactBy}`);
     settleWaiters();
+  }
+
+  /** The AE gives the lead up (capacity freed) and is never routed this hand-off again. */
+  async function unassign(ae: string): Promise<void> {
+    await releaseAe({ handoffId: state.id, aeId: ae });
+    state.previousAes.push(ae);
+    state.assignedAe = undefined;
+    state.deadlines.contactBy = undefined;
+    state.deadlines.reminders = undefined;
+    current = undefined;
   }
 
   /** Actions that wait for the workflow to re-route (a rejection, a booking escalation) answer now. */
@@ -688,11 +691,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     record('rejected', who(actor), `${input.reason}${input.note ? `: ${input.note}` : ''}`);
     if (rerouted) {
       // Routing again excludes every AE who had it; the reject update answers then.
-      await releaseAe({ handoffId: state.id, aeId: ae });
-      state.previousAes.push(ae);
-      state.assignedAe = undefined;
-      state.deadlines.contactBy = undefined;
-      state.deadlines.reminders = undefined;
+      await unassign(ae);
       setStage('awaiting_assignment', 're-routing to another AE');
       return {};
     }
