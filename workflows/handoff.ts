@@ -94,6 +94,8 @@ interface PendingIntervention<K extends InterventionKind = InterventionKind> {
   input: InterventionInput[K];
   actor: Actor;
   ref?: string;
+  /** The AE the sender saw holding the lead (`null`: nobody); absent: no check. */
+  expectedAe?: string | null;
 }
 
 /** What applying an intervention left to do. */
@@ -380,9 +382,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     const {
       actor: rawActor,
       requestId,
+      expectedAe,
       ...body
     } = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
     const ref = typeof requestId === 'string' && requestId.length <= 128 ? requestId : undefined;
+    const expected = typeof expectedAe === 'string' || expectedAe === null ? { expectedAe } : {};
     const actor = rawActor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(rawActor);
     const input = INTERVENTION_SCHEMAS[kind].safeParse(body);
     const sender = actor.success ? actor.data.id : OPS_CONSOLE.id;
@@ -395,13 +399,19 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       return;
     }
     const refusal = slaEngine
-      ? (guards.refuseIntervention(state, actor.data, kind, input.data) ?? busy())
+      ? (guards.refuseIntervention(state, actor.data, kind, input.data) ?? movedSince(expected.expectedAe) ?? busy())
       : 'this hand-off started before interventions existed; use the API or the Temporal UI to terminate and resubmit it';
     if (refusal) {
       record(INTERVENTION_REFUSED, sender, `${kind}: ${refusal}`, { ref });
       return;
     }
-    pendingIntervention = { kind, input: input.data, actor: actor.data, ...(ref ? { ref } : {}) };
+    pendingIntervention = { kind, input: input.data, actor: actor.data, ...(ref ? { ref } : {}), ...expected };
+  }
+
+  /** Refuses an intervention decided on a state the workflow has since left (optimistic concurrency). */
+  function movedSince(expectedAe: string | null | undefined): string | null {
+    if (expectedAe === undefined || expectedAe === (state.assignedAe ?? null)) return null;
+    return `the hand-off has moved since this was sent (held by ${state.assignedAe ?? 'nobody'}, not ${expectedAe ?? 'nobody'}); look again and resend`;
   }
 
   // ---- the playbook ---------------------------------------------------------------------------
@@ -748,11 +758,11 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   /** A manager or ops intervention accepted by its signal handler, applied at a safe point of the playbook. */
   async function applyIntervention(): Promise<InterventionResult> {
-    const { kind, input, actor, ref } = pendingIntervention!;
+    const { kind, input, actor, ref, expectedAe } = pendingIntervention!;
     pendingIntervention = undefined;
     const by = actor.id;
-    // The hand-off may have moved on since the signal was accepted (contact in the same task).
-    const refusal = guards.refuseIntervention(state, actor, kind, input);
+    // The hand-off may have moved on since the signal was accepted (contact or a deadline in the same task).
+    const refusal = guards.refuseIntervention(state, actor, kind, input) ?? movedSince(expectedAe);
     if (refusal) {
       record(INTERVENTION_REFUSED, by, `${kind}: ${refusal}`, { ref });
       return 'unchanged';

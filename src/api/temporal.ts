@@ -137,7 +137,7 @@ export async function sendIntervention<K extends InterventionKind>(
   const requestId = randomUUID();
   const signal = interventionSignals[kind] as SignalDefinition<[Signalled<InterventionInput[K]>]>;
   // TypeScript does not see that spreading a generic message keeps its shape.
-  const message = { ...input, requestId } as Signalled<InterventionInput[K]>;
+  const message = { ...input, requestId, expectedAe: before.assignedAe ?? null } as Signalled<InterventionInput[K]>;
   const handle = client.workflow.getHandle(workflowIdFor(handoffId));
   try {
     await withDeadline(client, QUERY_TIMEOUT_MS, () => handle.signal(signal, message));

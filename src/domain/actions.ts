@@ -85,9 +85,12 @@ export type InterventionInput = { escalate: EscalateInput; reassign: ReassignInp
 export type Message<T> = T & { actor?: Actor };
 /**
  * The argument of an intervention signal. Signals cannot answer, so the API tags each one with a
- * `requestId`; the timeline entry that applies or refuses it carries the same id as `ref`.
+ * `requestId`; the timeline entry that applies or refuses it carries the same id as `ref`. And it
+ * names the AE it saw holding the lead (`expectedAe`, `null` for nobody): if the workflow has
+ * moved the lead in between (say, the ladder escalated it at its deadline), the intervention is
+ * refused rather than applied on top of a state its sender never saw.
  */
-export type Signalled<T> = Message<T> & { requestId?: string };
+export type Signalled<T> = Message<T> & { requestId?: string; expectedAe?: string | null };
 
 export function isRoutingReason(reason: RejectReason): boolean {
   return (ROUTING_REASONS as readonly string[]).includes(reason);

@@ -73,7 +73,11 @@ describe('sendIntervention', () => {
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.workflowId, workflowIdFor('crm-1'));
     assert.equal(sent[0]!.name, 'escalate');
-    assert.deepEqual({ ...sent[0]!.arg, requestId: undefined }, { reason: 'slow', actor: MANAGER, requestId: undefined });
+    // The AE the API saw: the workflow refuses the escalation if the lead has moved since.
+    assert.deepEqual(
+      { ...sent[0]!.arg, requestId: undefined },
+      { reason: 'slow', actor: MANAGER, requestId: undefined, expectedAe: 'ae-kim' },
+    );
     assert.match(sent[0]!.arg.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 

@@ -150,18 +150,45 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       const handle = await h.start('int-race', hotLead);
       await waitForStage(h, handle, 'assigned');
       await h.env.sleep(24 * HOUR - MINUTE);
-      // The manager's escalation and the missed window fall due together.
-      await Promise.all([h.env.sleep(2 * MINUTE), handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana })]);
-      const state = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam' && s.stage === 'assigned', 'escalated once');
+      // The manager escalates kim's lead (as the API sends it: naming the AE seen) as the window runs out.
+      await Promise.all([
+        h.env.sleep(2 * MINUTE),
+        handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana, requestId: 'race', expectedAe: 'ae-kim' }),
+      ]);
+      const settled = await waitForState(
+        h,
+        handle,
+        (s) => s.assignedAe === 'ae-sam' && s.timeline.some((e) => e.ref === 'race'),
+        'escalated once, the signal answered',
+      );
       await h.env.sleep(MINUTE);
-      const settled = await h.state(handle);
-      assert.equal(settled.escalations, 1);
-      assert.equal(events(settled, 'escalated').length, 1);
-      assert.equal(settled.assignedAe, 'ae-sam');
-      assert.equal(settled.stage, 'assigned');
+      const state = await h.state(handle);
+      assert.equal(state.escalations, 1, JSON.stringify(state.timeline.slice(-5)));
+      assert.equal(events(state, 'escalated').length, 1);
+      assert.equal(state.assignedAe, 'ae-sam');
+      assert.equal(state.stage, 'assigned');
       assert.deepEqual(state.previousAes, ['ae-kim']);
       // Whichever came first, the other was not applied on top of it.
-      const refusedOrMissed = events(settled, INTERVENTION_REFUSED).length + events(settled, 'contact_window_missed').length;
-      assert.ok(refusedOrMissed <= 1, JSON.stringify(settled.timeline.slice(-6)));
+      const answer = settled.timeline.find((e) => e.ref === 'race')!;
+      if (answer.event === INTERVENTION_REFUSED) {
+        assert.match(answer.detail ?? '', /moved since this was sent \(held by ae-sam, not ae-kim\)/);
+        assert.equal(events(state, 'contact_window_missed').length, 1);
+      } else {
+        assert.equal(answer.event, 'escalated');
+        assert.equal(events(state, 'contact_window_missed').length, 0);
+      }
+    }));
+
+  it('an intervention decided on a state the lead has left is refused', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-stale', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await handle.signal(reassignSignal, { to: 'ae-sam', actor: ana, expectedAe: 'ae-kim' });
+      await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'reassigned');
+      // A second manager, still looking at kim's hand-off, returns it.
+      await handle.signal(returnToSdrSignal, { reason: 'stale view', actor: pat, requestId: 'stale', expectedAe: 'ae-kim' });
+      const state = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 1, 'refused');
+      assert.match(events(state, INTERVENTION_REFUSED)[0]!.detail ?? '', /moved since this was sent/);
+      assert.equal(state.stage, 'assigned');
     }));
 });
