@@ -145,38 +145,39 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       { roster: testRoster.filter((ae) => ae.id === 'ae-lena') },
     ));
 
-  it('a signal racing the deadline timer: exactly one escalation, never two', () =>
+  it('a signal just before the deadline wins: the manager’s escalation, a fresh window, no breach', () =>
     withHarness(async (h) => {
       const handle = await h.start('int-race', hotLead);
       await waitForStage(h, handle, 'assigned');
       await h.env.sleep(24 * HOUR - MINUTE);
-      // The manager escalates kim's lead (as the API sends it: naming the AE seen) as the window runs out.
-      await Promise.all([
-        h.env.sleep(2 * MINUTE),
-        handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana, requestId: 'race', expectedAe: 'ae-kim' }),
-      ]);
-      const settled = await waitForState(
-        h,
-        handle,
-        (s) => s.assignedAe === 'ae-sam' && s.timeline.some((e) => e.ref === 'race'),
-        'escalated once, the signal answered',
-      );
-      await h.env.sleep(MINUTE);
+      await handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana, requestId: 'race', expectedAe: 'ae-kim' });
+      const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'escalated');
+      // Past kim's deadline: the timer it started was abandoned with the assignment.
+      await h.env.sleep(2 * MINUTE);
       const state = await h.state(handle);
       assert.equal(state.escalations, 1, JSON.stringify(state.timeline.slice(-5)));
-      assert.equal(events(state, 'escalated').length, 1);
+      assert.deepEqual(
+        events(state, 'escalated').map((e) => [e.actor, e.ref]),
+        [['mgr-ana', 'race']],
+      );
+      assert.equal(events(state, 'contact_window_missed').length, 0);
+      assert.equal(state.deadlines.contactBy, escalated.deadlines.contactBy);
+      assertElapsed(escalated.assignedAt, state.deadlines.contactBy, 24 * HOUR);
+    }));
+
+  it('the deadline escalated first: a signal decided before it is refused, not applied on top', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('int-race-late', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      await h.env.sleep(24 * HOUR + MINUTE);
+      await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'escalated by the ladder');
+      await handle.signal(escalateSignal, { reason: 'too late', actor: ana, requestId: 'late', expectedAe: 'ae-kim' });
+      const state = await waitForState(h, handle, (s) => s.timeline.some((e) => e.ref === 'late'), 'the signal answered');
+      const answer = state.timeline.find((e) => e.ref === 'late')!;
+      assert.equal(answer.event, INTERVENTION_REFUSED);
+      assert.match(answer.detail ?? '', /moved since this was sent \(held by ae-sam, not ae-kim\)/);
+      assert.equal(state.escalations, 1);
       assert.equal(state.assignedAe, 'ae-sam');
-      assert.equal(state.stage, 'assigned');
-      assert.deepEqual(state.previousAes, ['ae-kim']);
-      // Whichever came first, the other was not applied on top of it.
-      const answer = settled.timeline.find((e) => e.ref === 'race')!;
-      if (answer.event === INTERVENTION_REFUSED) {
-        assert.match(answer.detail ?? '', /moved since this was sent \(held by ae-sam, not ae-kim\)/);
-        assert.equal(events(state, 'contact_window_missed').length, 1);
-      } else {
-        assert.equal(answer.event, 'escalated');
-        assert.equal(events(state, 'contact_window_missed').length, 0);
-      }
     }));
 
   it('an intervention decided on a state the lead has left is refused', () =>
