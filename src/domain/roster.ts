@@ -1,6 +1,5 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { ClockOverrideSchema } from './sla-clock.js';
+import { ClockOverrideSchema, TimeZoneSchema } from './sla-clock.js';
 
 /** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
 export const EmployeeBandSchema = z.strictObject({
@@ -25,12 +24,7 @@ export const AeSchema = z.strictObject({
   capacity: z.number().int().min(0).default(10),
   weight: z.number().positive().default(1),
   senior: z.boolean().default(false),
-  timeZone: z
-    .string()
-    .refine((zone) => IANAZone.isValidZone(zone), {
-      error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
-    })
-    .default('UTC'),
+  timeZone: TimeZoneSchema.default('UTC'),
   /** The AE's changes to the team clock (working hours, holidays, mode), counted in `timeZone`. */
   clock: ClockOverrideSchema.optional(),
   managerId: z.string().min(1).optional(),

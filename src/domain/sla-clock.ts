@@ -24,7 +24,8 @@ function parseInterval(text: string): [number, number] | undefined {
   return valid(m[1]!, m[2]!, false) && valid(m[3]!, m[4]!, true) ? [from, to] : undefined;
 }
 
-const TimeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), {
+/** An IANA time zone name (validated against the zone data luxon reads through Intl). */
+export const TimeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), {
   error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
 });
 
@@ -108,9 +109,11 @@ export interface ClockSource {
   readonly clock?: WorkCalendar | undefined;
 }
 
+const DEFAULT_CALENDAR: WorkCalendar = WorkCalendarSchema.parse({});
+
 /** The team's calendar: the policy's clock, or calendar time in UTC for policies without one. */
 export function teamCalendar(policy: ClockSource): WorkCalendar {
-  return policy.clock ?? WorkCalendarSchema.parse({});
+  return policy.clock ?? DEFAULT_CALENDAR;
 }
 
 /** The team calendar in the AE's time zone, with the AE's overrides applied field by field. */
