@@ -9,9 +9,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { IANAZone } from 'luxon';
 import type { ZodType } from 'zod';
-import type { Activities, Assignment } from '../activities/index.js';
+import type { Activities, AssignRequest, Assignment } from '../activities/index.js';
 import {
   AcceptSchema,
   ActorSchema,
@@ -38,7 +37,7 @@ import { mergeLead } from '../src/domain/lead.js';
 import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
 import type { HandoffState, Outcome, Stage } from '../src/domain/state.js';
-import { aeCalendar, describeCalendar, teamCalendar, type WorkCalendar } from '../src/domain/sla-clock.js';
+import { aeCalendar, describeCalendar, teamCalendar, TimeZoneSchema, type WorkCalendar } from '../src/domain/sla-clock.js';
 import { contactDeadline, reminderTimes, tierFor } from '../src/domain/tiers.js';
 import * as guards from '../src/domain/transitions.js';
 import {
@@ -387,25 +386,22 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     } = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
     const ref = typeof requestId === 'string' && requestId.length <= 128 ? requestId : undefined;
     const expected = typeof expectedAe === 'string' || expectedAe === null ? { expectedAe } : {};
-    const actor = rawActor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(rawActor);
-    const input = INTERVENTION_SCHEMAS[kind].safeParse(body);
-    const sender = actor.success ? actor.data.id : OPS_CONSOLE.id;
-    if (!actor.success || !input.success || (typeof message !== 'object' && message !== undefined)) {
-      const issues = [
-        ...(actor.success ? [] : actor.error.issues.map((i) => `actor.${i.path.join('.')}: ${i.message}`)),
-        ...(input.success ? [] : input.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)),
-      ];
-      record(INTERVENTION_REFUSED, sender, `${kind}: malformed payload: ${issues.join('; ') || 'not a JSON object'}`, { ref });
+    const parsed = parseMessage<InterventionInput[typeof kind]>(INTERVENTION_SCHEMAS[kind], rawActor, body);
+    if (!parsed.ok || (typeof message !== 'object' && message !== undefined)) {
+      const sender = ActorSchema.safeParse(rawActor).data?.id ?? OPS_CONSOLE.id;
+      const issues = parsed.ok ? 'not a JSON object' : describeIssues(parsed.issues);
+      record(INTERVENTION_REFUSED, sender, `${kind}: malformed payload: ${issues}`, { ref });
       return;
     }
+    const { actor, input } = parsed;
     const refusal = slaEngine
-      ? (guards.refuseIntervention(state, actor.data, kind, input.data) ?? movedSince(expected.expectedAe) ?? busy())
+      ? (guards.refuseIntervention(state, actor, kind, input) ?? movedSince(expected.expectedAe) ?? busy())
       : 'this hand-off started before interventions existed; use the API or the Temporal UI to terminate and resubmit it';
     if (refusal) {
-      record(INTERVENTION_REFUSED, sender, `${kind}: ${refusal}`, { ref });
+      record(INTERVENTION_REFUSED, actor.id, `${kind}: ${refusal}`, { ref });
       return;
     }
-    pendingIntervention = { kind, input: input.data, actor: actor.data, ...(ref ? { ref } : {}), ...expected };
+    pendingIntervention = { kind, input, actor, ...(ref ? { ref } : {}), ...expected };
   }
 
   /** Refuses an intervention decided on a state the workflow has since left (optimistic concurrency). */
@@ -419,7 +415,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   evaluateDraft();
   const team = teamCalendar(policy);
   state.clocks = { handoff: describeCalendar(team) };
-  state.sdrTimeZone = start.sdrTimeZone && IANAZone.isValidZone(start.sdrTimeZone) ? start.sdrTimeZone : team.timeZone;
+  state.sdrTimeZone = TimeZoneSchema.safeParse(start.sdrTimeZone).data ?? team.timeZone;
   record('submitted', start.sdrId, state.checklist.complete ? 'complete' : `draft; missing: ${state.checklist.missing.join(', ')}`);
   publish(state.checklist.complete ? 'gating, scoring and routing' : `the checklist: ${state.checklist.missing.length} item(s) missing`);
   void watchHandoffWindow();
@@ -518,14 +514,10 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   async function route(wanted: RouteRequest): Promise<void> {
     for (let attempt = 0; !isClosed(); attempt++) {
       const holder = state.assignedAe;
-      const decision = await assignAe({
-        handoffId: state.id,
-        key: `${workflowId}:route:${routingCalls++}`,
-        lead: state.lead,
+      const decision = await askRouter({
         exclude: holder ? [...state.previousAes, holder] : state.previousAes,
         ...(wanted.requireSenior ? { requireSenior: true } : {}),
       });
-      state.routing = decision;
       if (isClosed()) {
         // Withdrawn while the router was choosing: give the capacity back.
         if (decision.aeId) await releaseAe({ handoffId: state.id, aeId: decision.aeId });
@@ -568,6 +560,18 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     }
   }
 
+  /** One routing decision (idempotent per call: its key counts this hand-off's routing calls), kept in the state. */
+  async function askRouter(constraints: Pick<AssignRequest, 'exclude' | 'requireSenior' | 'target'>): Promise<Assignment> {
+    const decision = await assignAe({
+      handoffId: state.id,
+      key: `${workflowId}:route:${routingCalls++}`,
+      lead: state.lead,
+      ...constraints,
+    });
+    state.routing = decision;
+    return decision;
+  }
+
   /** The router picked an AE: a fresh first-contact window on that AE's clock, with its reminders. */
   function adopt(decision: Assignment, why: string): void {
     const now = Date.now();
@@ -591,7 +595,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     state.acceptedAt = undefined;
     state.deadlines.contactBy = iso(contactBy);
     state.deadlines.reminders = slaEngine ? reminderTimes(now, state.tier!, policy, calendar).map(iso) : undefined;
-    state.clocks = { handoff: state.clocks?.handoff ?? describeCalendar(teamCalendar(policy)), contact: describeCalendar(calendar) };
+    state.clocks = { handoff: state.clocks!.handoff, contact: describeCalendar(calendar) };
     record(
       'assigned',
       BATON,
@@ -785,14 +789,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
         return 'route_to_senior';
       }
     }
-    const decision = await assignAe({
-      handoffId: state.id,
-      key: `${workflowId}:route:${routingCalls++}`,
-      lead: state.lead,
-      exclude: from ? [from] : [],
-      target: to!,
-    });
-    state.routing = decision;
+    const decision = await askRouter({ exclude: from ? [from] : [], target: to! });
     if (!decision.aeId) {
       const excluded = decision.excluded.find((e) => e.aeId === to);
       record(
@@ -871,6 +868,23 @@ function who(actor: Actor | undefined): string {
   return (actor ?? OPS_CONSOLE).id;
 }
 
+type ParsedMessage<T> = { ok: true; actor: Actor; input: T } | { ok: false; issues: { path: string; message: string }[] };
+
+/** A message's body against its schema, and its optional actor (absent: the Temporal console, as ops). */
+function parseMessage<T>(schema: ZodType<T>, actor: unknown, body: Record<string, unknown>): ParsedMessage<T> {
+  const parsedActor = actor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(actor);
+  const parsed = schema.safeParse(body);
+  if (parsedActor.success && parsed.success) return { ok: true, actor: parsedActor.data, input: parsed.data };
+  const issues = [
+    ...(parsedActor.success ? [] : parsedActor.error.issues.map((i) => ({ ...i, path: ['actor', ...i.path] }))),
+    ...(parsed.success ? [] : parsed.error.issues),
+  ];
+  return { ok: false, issues: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+}
+
+const describeIssues = (issues: { path: string; message: string }[]): string =>
+  issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');
+
 /**
  * A synchronous update validator: the payload must match the action's schema (plus an optional
  * actor), then the state guard decides. Refusals leave nothing in history.
@@ -878,21 +892,16 @@ function who(actor: Actor | undefined): string {
 function validate<T>(schema: ZodType<T>, guard: (actor: Actor, input: T) => string | null) {
   return (message: unknown): void => {
     const { actor, ...body } = (message ?? {}) as Record<string, unknown>;
-    const parsedActor = actor === undefined ? { success: true as const, data: OPS_CONSOLE } : ActorSchema.safeParse(actor);
-    const parsed = schema.safeParse(body);
-    if (!parsedActor.success || !parsed.success) {
-      const issues = [
-        ...(parsedActor.success ? [] : parsedActor.error.issues.map((i) => ({ ...i, path: ['actor', ...i.path] }))),
-        ...(parsed.success ? [] : parsed.error.issues),
-      ];
+    const parsed = parseMessage(schema, actor, body);
+    if (!parsed.ok) {
       throw ApplicationFailure.create({
         type: INVALID_MESSAGE,
-        message: issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-        details: [issues.map((i) => ({ path: i.path.join('.'), message: i.message }))],
+        message: describeIssues(parsed.issues),
+        details: [parsed.issues],
         nonRetryable: true,
       });
     }
-    const refusal = guard(parsedActor.data, parsed.data);
+    const refusal = guard(parsed.actor, parsed.input);
     if (refusal) throw ApplicationFailure.create({ type: REFUSED_TRANSITION, message: refusal, nonRetryable: true });
   };
 }
