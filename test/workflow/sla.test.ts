@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Lead } from '../../src/domain/lead.js';
-import type { HandoffState } from '../../src/domain/state.js';
 import { acceptUpdate, markContactedUpdate, reportOutcomeUpdate } from '../../workflows/messages.js';
 import { actors, coolLead, hotLead, warmLead } from '../fixtures/leads.js';
-import { assertElapsed, DAY, HOUR, MINUTE, ms, waitForStage, withHarness } from './harness.js';
+import { assertElapsed, DAY, events, HOUR, MINUTE, ms, waitForStage, withHarness } from './harness.js';
 
 const { kim, sam } = actors;
-
-const events = (state: HandoffState, event: string) => state.timeline.filter((e) => e.event === event);
 
 const ladder: [string, Lead, number][] = [
   ['hot', hotLead, 24 * HOUR],
