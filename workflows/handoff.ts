@@ -38,7 +38,7 @@ import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
 import type { HandoffState, Outcome, Stage } from '../src/domain/state.js';
 import { aeCalendar, describeCalendar, teamCalendar, TimeZoneSchema, type WorkCalendar } from '../src/domain/sla-clock.js';
-import { contactDeadline, reminderTimes, tierFor } from '../src/domain/tiers.js';
+import { contactDeadline, reminderOrder, reminderTimes, tierFor } from '../src/domain/tiers.js';
 import * as guards from '../src/domain/transitions.js';
 import {
   AssignedAeKey,
@@ -671,19 +671,18 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   }
 
   async function remind(): Promise<void> {
-    const index = current!.remindersSent++;
-    const { contactWindow, reminders } = tierRules();
-    const order = reminders.map((fraction, i) => ({ fraction, i })).sort((a, b) => a.fraction - b.fraction);
-    const { fraction, i } = order[index]!;
+    const sent = current!.remindersSent++;
+    const { fraction, index } = reminderOrder(state.tier!, policy)[sent]!;
+    const { contactWindow } = tierRules();
     const ae = state.assignedAe!;
     record(
       'reminder',
       BATON,
       `${ae}: ${Math.round(fraction * 100)} % of the ${state.tier} first-contact window (${formatDuration(contactWindow)}, ${state.clocks?.contact}) has passed; contact due by ${state.deadlines.contactBy}`,
-      { rule: `tiers.${state.tier}.reminders[${i}]` },
+      { rule: `tiers.${state.tier}.reminders[${index}]` },
     );
     await notify({
-      key: `${workflowId}:reminder:${assignments}:${index}`,
+      key: `${workflowId}:reminder:${assignments}:${sent}`,
       handoffId: state.id,
       to: [ae],
       kind: 'contact_reminder',

@@ -60,6 +60,11 @@ export function contactDeadline(assignedAt: number, tier: Tier, policy: Policy, 
 
 /** Instants (epoch ms) at which the AE is reminded, as fractions of the contact window counted in `calendar`. */
 export function reminderTimes(assignedAt: number, tier: Tier, policy: Policy, calendar: WorkCalendar = teamCalendar(policy)): number[] {
-  const { contactWindow, reminders } = policy.tiers[tier];
-  return [...reminders].sort((a, b) => a - b).map((f) => deadlineAfter(assignedAt, Math.round(contactWindow * f), calendar));
+  const { contactWindow } = policy.tiers[tier];
+  return reminderOrder(tier, policy).map(({ fraction }) => deadlineAfter(assignedAt, Math.round(contactWindow * fraction), calendar));
+}
+
+/** The tier's reminders in the order they fall due, each with its index in the policy (`tiers.<tier>.reminders[index]`). */
+export function reminderOrder(tier: Tier, policy: Policy): { fraction: number; index: number }[] {
+  return policy.tiers[tier].reminders.map((fraction, index) => ({ fraction, index })).sort((a, b) => a.fraction - b.fraction);
 }
