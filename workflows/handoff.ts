@@ -794,7 +794,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       record(
         INTERVENTION_FAILED,
         by,
-        `${kind} to ${to}: ${excluded ? `${to} is ${excluded.reason.replace('_', ' ')}` : `${to} is not in the roster`}`,
+        `${kind} to ${to}: ${excluded ? `${to} is ${excluded.reason.replaceAll('_', ' ')}` : `${to} is not in the roster`}`,
         {
           ref,
         },
