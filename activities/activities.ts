@@ -1,29 +1,35 @@
+import type { Database } from '../src/db/database.js';
+import { Router, type AssignRequest, type Assignment, type RouterOptions } from '../src/db/router.js';
 import type { Policy } from '../src/domain/policy.js';
 import { Outbox, type Notification } from './notifications.js';
 import { readPolicyFile } from './policy.js';
-import { FileRouter, type AssignRequest, type Assignment } from './routing.js';
 
 export interface ActivityDeps {
   policyFile: string;
-  rosterFile: string;
   dataDir: string;
+  /** The roster and assignment ledger (PostgreSQL or the embedded PGlite). */
+  db: Database;
   log?: (line: string) => void;
+  /** Test hooks for the router (a clock, a crash after commit). */
+  router?: RouterOptions;
 }
 
 /** Every side effect of the hand-off workflow. Each activity is idempotent (safe to retry). */
 export function createActivities(deps: ActivityDeps) {
-  const router = new FileRouter(deps.rosterFile, deps.dataDir);
+  const router = new Router(deps.db, deps.router);
   const outbox = new Outbox(deps.dataDir, deps.log);
   return {
     /** Loaded once per hand-off; the workflow keeps it (and its version) in state. */
     async loadPolicy(): Promise<Policy> {
       return readPolicyFile(deps.policyFile);
     },
+    /** Routes the hand-off (DESIGN §2.6); the same key always answers the same decision. */
     async assignAe(request: AssignRequest): Promise<Assignment> {
       return router.assign(request);
     },
-    async releaseAe(input: { handoffId: string; aeId: string }): Promise<boolean> {
-      return router.release(input.handoffId, input.aeId);
+    /** Frees the AE's capacity held by this hand-off (closed, returned, reassigned); a no-op when already free. */
+    async releaseAe(input: { handoffId: string; aeId: string; reason?: string }): Promise<boolean> {
+      return router.release(input.handoffId, input.aeId, input.reason);
     },
     async notify(notification: Notification): Promise<boolean> {
       return outbox.send(notification);

@@ -2,7 +2,7 @@ import path from 'node:path';
 
 /** Every environment variable Baton reads, in one place (documented in the README). */
 export interface BatonConfig {
-  /** Where the dev stack keeps Temporal's SQLite file, the roster, tokens and assignments. */
+  /** Where the dev stack keeps Temporal's SQLite file, the embedded database, tokens and notifications. */
   dataDir: string;
   /** API port. */
   port: number;
@@ -17,8 +17,8 @@ export interface BatonConfig {
   policyFile: string;
   /** Hashed bearer tokens → principals. */
   tokensFile: string;
-  /** AE roster used by the interim router. */
-  rosterFile: string;
+  /** A PostgreSQL server (`DATABASE_URL`); without it, the embedded PGlite under `<dataDir>/pgdata`. */
+  databaseUrl: string | undefined;
 }
 
 export const TASK_QUEUE = 'baton-handoffs';
@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     taskQueue: env.BATON_TASK_QUEUE ?? TASK_QUEUE,
     policyFile: path.resolve(env.BATON_POLICY_FILE ?? path.join(repoRoot, 'policy', 'default.yaml')),
     tokensFile: path.resolve(env.BATON_TOKENS_FILE ?? path.join(dataDir, 'tokens.json')),
-    rosterFile: path.resolve(env.BATON_ROSTER_FILE ?? path.join(dataDir, 'roster.json')),
+    databaseUrl: env.DATABASE_URL || undefined,
   };
 }
 

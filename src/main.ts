@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole dev stack in one process — Temporal (the CLI dev server on a SQLite file
- * under the data dir, unless TEMPORAL_ADDRESS names a server), demo principals and roster, the
+ * under the data dir, unless TEMPORAL_ADDRESS names a server), the database (PostgreSQL at
+ * DATABASE_URL, or the embedded PGlite under the data dir), demo principals and roster, the
  * worker and the HTTP API. Ctrl-C stops it in order; a second Ctrl-C forces the exit.
  */
 import fs from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startApi } from './api/server.js';
 import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
 import { createBatonWorker } from './worker.js';
@@ -49,7 +51,12 @@ async function main(): Promise<void> {
   }
   bailIfStopping();
 
-  const { principals } = await seedDev(config);
+  log(config.databaseUrl ? 'connecting to PostgreSQL (DATABASE_URL)…' : `opening the embedded PostgreSQL (${config.dataDir}/pgdata)…`);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  cleanups.push({ name: 'database', run: () => db.close() });
+  bailIfStopping();
+
+  const { principals } = await seedDev(config, db);
 
   const connection = await Connection.connect({ address });
   cleanups.push({ name: 'client connection', run: () => connection.close() });
@@ -57,7 +64,7 @@ async function main(): Promise<void> {
   cleanups.push({ name: 'worker connection', run: () => nativeConnection.close() });
   bailIfStopping();
 
-  const worker = await createBatonWorker({ connection: nativeConnection, config });
+  const worker = await createBatonWorker({ connection: nativeConnection, config, db });
   const running = worker.run();
   cleanups.push({
     name: 'worker',
@@ -74,7 +81,7 @@ async function main(): Promise<void> {
   bailIfStopping();
 
   const client = new Client({ connection, namespace: config.namespace });
-  const api = await startApi({ client, config });
+  const api = await startApi({ client, config, db });
   cleanups.push({ name: 'API', run: () => api.close() });
   bailIfStopping();
 

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createRequire } from 'node:module';
 import { createActivities } from '../activities/index.js';
 import { loadConfig, type BatonConfig } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
 
 const require = createRequire(import.meta.url);
 
@@ -11,6 +12,8 @@ export const workflowsPath = require.resolve('../workflows/index.ts');
 export interface BatonWorkerOptions {
   connection: NativeConnection;
   config: BatonConfig;
+  /** The roster and assignment ledger; the caller opens and closes it. */
+  db: Database;
   /** A prebuilt bundle (`npm run build:workflows`) skips bundling at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where activities log notifications (default: the console). */
@@ -29,8 +32,8 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities({
       policyFile: config.policyFile,
-      rosterFile: config.rosterFile,
       dataDir: config.dataDir,
+      db: opts.db,
       log: opts.activityLog,
     }),
     ...opts.overrides,
@@ -40,14 +43,16 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
 async function main(): Promise<void> {
   const config = loadConfig();
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const connection = await NativeConnection.connect({ address });
   const bundlePath = process.env.BATON_WORKFLOW_BUNDLE;
-  const worker = await createBatonWorker({ connection, config, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
+  const worker = await createBatonWorker({ connection, config, db, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
   console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace})`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {
     await connection.close();
+    await db.close();
   }
 }
 

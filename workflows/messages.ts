@@ -60,4 +60,6 @@ export const recordBookingAttemptUpdate = defineUpdate<HandoffState, [Message<Bo
 export const escalateSignal = defineSignal<[Signalled<EscalateInput>]>('escalate');
 export const reassignSignal = defineSignal<[Signalled<ReassignInput>]>('reassign');
 export const returnToSdrSignal = defineSignal<[Signalled<ReturnToSdrInput>]>('returnToSdr');
+/** The roster changed (sent by the roster routes): a hand-off waiting for an eligible AE retries routing now. */
+export const rosterChangedSignal = defineSignal('rosterChanged');
 export const interventionSignals = { escalate: escalateSignal, reassign: reassignSignal, returnToSdr: returnToSdrSignal } as const;

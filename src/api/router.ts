@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { BatonConfig } from '../config.js';
+import type { Database } from '../db/database.js';
 import type { Policy } from '../domain/policy.js';
 import type { AuthEnv, TokenStore } from './auth.js';
 import { validationHook } from './problem.js';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   /** The policy for previews and start summaries (each workflow loads its own copy). */
   policy: Policy;
   principals: TokenStore;
+  /** The roster and the assignment ledger. */
+  db: Database;
   /** Clock for the at-risk filter (tests pin it). */
   now?: () => number;
 }

@@ -4,6 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readPolicyFile } from '../../activities/policy.js';
 import { loadConfig, type BatonConfig } from '../config.js';
+import { openDatabase, type Database } from '../db/database.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
 
@@ -14,12 +15,12 @@ const CLOSE_GRACE_MS = 5_000;
  * Serves the API on `config.port` (0: any free port) and answers the URL it listens on. The policy
  * and the tokens file are read once at start.
  */
-export async function startApi(opts: { client: Client; config: BatonConfig }): Promise<{ url: string; close(): Promise<void> }> {
-  const { client, config } = opts;
+export async function startApi(opts: { client: Client; config: BatonConfig; db: Database }): Promise<{ url: string; close(): Promise<void> }> {
+  const { client, config, db } = opts;
   const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
   if (principals.size === 0)
     console.warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
-  const app = createApp({ client, config, policy, principals });
+  const app = createApp({ client, config, policy, principals, db });
 
   const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port }, (info) => resolve({ server, address: info }));
@@ -46,15 +47,17 @@ export async function startApi(opts: { client: Client; config: BatonConfig }): P
 async function main(): Promise<void> {
   const config = loadConfig();
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.namespace });
-  const api = await startApi({ client, config });
+  const api = await startApi({ client, config, db });
   console.log(`Baton API on ${api.url} (Temporal ${address}, namespace ${config.namespace})`);
   const stop = (signal: NodeJS.Signals): void => {
     console.log(`${signal}: stopping the API`);
     api
       .close()
       .then(() => connection.close())
+      .then(() => db.close())
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -1,6 +1,6 @@
 /**
  * Demo data for `npm start`: an AE roster and one principal per role with a bearer token.
- * Written once; later starts reuse the files, so tokens and roster edits survive restarts.
+ * Written once; later starts reuse them, so tokens and roster edits survive restarts.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -8,7 +8,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { sha256, TokenEntrySchema, type TokenEntry } from '../api/auth.js';
 import type { BatonConfig } from '../config.js';
-import type { Ae } from '../domain/roster.js';
+import type { Database } from '../db/database.js';
+import { RosterStore } from '../db/roster.js';
+import { RosterSchema, type Ae } from '../domain/roster.js';
 
 /** A demo principal with its plain bearer token; only ever stored in `<dataDir>/dev-principals.json`. */
 const DevPrincipalSchema = TokenEntrySchema.omit({ tokenSha256: true }).extend({ token: z.string().min(1) });
@@ -95,12 +97,12 @@ function newToken(): string {
   return `bt_${randomBytes(24).toString('base64url')}`;
 }
 
-export async function seedDev(config: BatonConfig): Promise<{ principals: DevPrincipal[] }> {
+export async function seedDev(config: BatonConfig, db: Database): Promise<{ principals: DevPrincipal[] }> {
   await fs.mkdir(config.dataDir, { recursive: true });
 
-  if ((await readJson(config.rosterFile)) === undefined) {
-    await writeJson(config.rosterFile, DEV_ROSTER, 0o644);
-  }
+  // An empty roster gets the demo AEs — or, for a data dir from before the database, its roster.json.
+  const legacy = await readJson(path.join(config.dataDir, 'roster.json'));
+  await new RosterStore(db).seed(legacy === undefined ? DEV_ROSTER : RosterSchema.parse(legacy), 'seed');
 
   const file = devPrincipalsFile(config);
   let principals = (await readJson(file)) as DevPrincipal[] | undefined;

@@ -128,8 +128,14 @@ export const PolicySchema = z
     }),
     tiers: z.strictObject({ hot: TierPolicySchema, warm: TierPolicySchema, cool: TierPolicySchema }),
     feedback: z.strictObject({ window: DurationSchema, reminder: DurationSchema }).prefault({ window: '14d', reminder: '7d' }),
-    /** How long a hand-off with nobody eligible waits before routing is tried again. */
-    routing: z.strictObject({ retryEvery: DurationSchema }).prefault({ retryEvery: '1h' }),
+    routing: z
+      .strictObject({
+        /** How long a hand-off with nobody eligible waits before routing is tried again (a roster change retries at once). */
+        retryEvery: DurationSchema,
+        /** A company's hand-off assigned within this window (or still open) makes its AE the account owner. */
+        ownerWindow: DurationSchema.prefault('90d'),
+      })
+      .prefault({ retryEvery: '1h' }),
     /** A draft still incomplete at this multiple of its hand-off window expires. */
     draftExpiryFactor: z.number().positive().default(3),
     bookingAttempts: z.strictObject({ consecutiveDays: z.number().int().min(1).default(3) }).prefault({}),

@@ -15,14 +15,39 @@ export const EXCLUSION_REASONS = [
 ] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
-/** What the router knows of each AE's load. */
+/** Why the winner won: the account's owner, the fairness order, or a manager's named pick. */
+export const ROUTING_BASES = ['account_owner', 'fairness', 'target'] as const;
+export type RoutingBasis = (typeof ROUTING_BASES)[number];
+
+/**
+ * What the router keeps of each AE between decisions. Nothing here is ever reset: roster edits
+ * change how an AE is matched and weighted from now on, never the position they have earned.
+ */
 export interface AeLoad {
-  /** Hand-offs assigned in total (the fairness counter; it never resets). */
+  /** Assignments that counted for fairness, all time (account-owner picks do not count). */
   assigned: number;
-  /** Open hand-offs (capacity). */
+  /**
+   * The fairness position: 1 ÷ weight added per counted assignment, raised when the AE rejoins
+   * (see `selectAe`). The lowest position among the eligible goes next.
+   */
+  served: number;
+  /** Open hand-offs held now (capacity). */
   open: number;
-  /** Epoch ms of the last assignment. */
+  /** Epoch ms of the last counted assignment. */
   lastAssignedAt?: number;
+  /**
+   * The AE was unavailable (inactive, out of office, at capacity) at some routing since their last
+   * turn, is new, or had their territory changed: their position is levelled at their next candidacy.
+   */
+  rejoining?: boolean;
+}
+
+export const EMPTY_LOAD: AeLoad = { assigned: 0, served: 0, open: 0, rejoining: true };
+
+/** The account's owner: the AE of the latest open or recent hand-off of the same company domain. */
+export interface AccountOwner {
+  aeId: string;
+  handoffId: string;
 }
 
 export interface RoutingRequest {
@@ -36,54 +61,157 @@ export interface RoutingRequest {
    * the office and under capacity.
    */
   target?: string;
+  /** Picked first when eligible (not for a named target); such a pick does not count for fairness. */
+  owner?: AccountOwner;
   now: number;
 }
 
+const CandidateSchema = z.object({
+  aeId: z.string(),
+  weight: z.number(),
+  /** Counted assignments, all time. */
+  assigned: z.number(),
+  /** Fairness position after levelling (lowest goes first). */
+  served: z.number(),
+  /** Set when the AE rejoined and was levelled up from this position. */
+  levelledFrom: z.number().optional(),
+  open: z.number(),
+  capacity: z.number(),
+  lastAssignedAt: z.number().optional(),
+});
+
 export const RoutingDecisionSchema = z.object({
   aeId: z.string().nullable(),
-  candidates: z.array(
-    z.object({ aeId: z.string(), assigned: z.number(), weight: z.number(), load: z.number(), lastAssignedAt: z.number().optional() }),
-  ),
+  basis: z.enum(ROUTING_BASES).nullable().optional(),
+  /** The account owner that was looked at, and why they were passed over when they were. */
+  owner: z.object({ aeId: z.string(), handoffId: z.string(), skipped: z.enum(EXCLUSION_REASONS).optional() }).optional(),
+  /** The eligible AEs in pick order, with the fairness figures that ordered them. */
+  candidates: z.array(CandidateSchema),
   excluded: z.array(z.object({ aeId: z.string(), reason: z.enum(EXCLUSION_REASONS) })),
 });
 export type RoutingDecision = z.infer<typeof RoutingDecisionSchema>;
+export type RoutingCandidate = z.infer<typeof CandidateSchema>;
 
 /**
- * Picks an AE for a lead (DESIGN §2.6): eligibility first, then the AE furthest below their weighted
- * share (lowest assigned ÷ weight), ties by least recently assigned, then by id for determinism.
+ * Picks an AE for a lead (DESIGN §2.6).
+ *
+ * 1. Eligibility: active, not out of office, matching territory, segment and industry, under
+ *    capacity, not previously on this hand-off (and senior, or the named target, when asked).
+ * 2. The account's owner, when eligible.
+ * 3. Otherwise weighted fairness: the lowest position (`served`: 1 ÷ weight per counted
+ *    assignment, so an AE of weight 2 takes two leads for every one of weight 1), ties by least
+ *    recently assigned, then by id.
+ *
+ * **The rejoin rule.** An AE who was away — inactive, out of office, or at capacity at some
+ * routing — or who is new or had their territory changed, rejoins level with the lowest position
+ * among the other eligible AEs, never below it and never lowered: an absence earns no backlog, so
+ * nobody returns from leave to a surge, and no edit resets anyone's position.
  */
 export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, AeLoad>>, request: RoutingRequest): RoutingDecision {
   const excluded: RoutingDecision['excluded'] = [];
-  const candidates: RoutingDecision['candidates'] = [];
+  const eligible: { ae: Ae; load: AeLoad }[] = [];
   for (const ae of roster) {
-    const load = loads[ae.id] ?? { assigned: 0, open: 0 };
+    const load = loads[ae.id] ?? EMPTY_LOAD;
     const reason = exclusionReason(ae, load, request);
-    if (reason) {
-      excluded.push({ aeId: ae.id, reason });
-      continue;
-    }
-    candidates.push({
-      aeId: ae.id,
-      assigned: load.assigned,
-      weight: ae.weight,
-      load: load.assigned / ae.weight,
-      ...(load.lastAssignedAt === undefined ? {} : { lastAssignedAt: load.lastAssignedAt }),
-    });
+    if (reason) excluded.push({ aeId: ae.id, reason });
+    else eligible.push({ ae, load });
   }
+
+  const settled = eligible.filter((e) => !e.load.rejoining);
+  const floor = Math.min(...(settled.length > 0 ? settled : eligible).map((e) => e.load.served));
+  const candidates: RoutingCandidate[] = eligible.map(({ ae, load }) => {
+    const levelled = load.rejoining && load.served < floor;
+    return {
+      aeId: ae.id,
+      weight: ae.weight,
+      assigned: load.assigned,
+      served: levelled ? floor : load.served,
+      ...(levelled ? { levelledFrom: load.served } : {}),
+      open: load.open,
+      capacity: ae.capacity,
+      ...(load.lastAssignedAt === undefined ? {} : { lastAssignedAt: load.lastAssignedAt }),
+    };
+  });
   candidates.sort(
     (a, b) =>
-      a.load - b.load ||
+      a.served - b.served ||
       (a.lastAssignedAt ?? -Infinity) - (b.lastAssignedAt ?? -Infinity) ||
       (a.aeId < b.aeId ? -1 : a.aeId > b.aeId ? 1 : 0),
   );
-  return { aeId: candidates[0]?.aeId ?? null, candidates, excluded };
+
+  const { owner, target } = request;
+  if (owner && target === undefined) {
+    const ownerAe = roster.find((ae) => ae.id === owner.aeId);
+    const skipped = ownerAe ? excluded.find((e) => e.aeId === owner.aeId)?.reason : 'inactive';
+    if (!skipped) return { aeId: owner.aeId, basis: 'account_owner', owner, candidates, excluded };
+    const decision = fairPick(candidates, excluded, target);
+    return { ...decision, owner: { ...owner, skipped } };
+  }
+  return fairPick(candidates, excluded, target);
+}
+
+function fairPick(candidates: RoutingCandidate[], excluded: RoutingDecision['excluded'], target: string | undefined): RoutingDecision {
+  const winner = candidates[0]?.aeId ?? null;
+  return { aeId: winner, basis: winner === null ? null : target !== undefined ? 'target' : 'fairness', candidates, excluded };
+}
+
+/** Whether an AE can take any lead at all right now (the rejoin rule's notion of "away"). */
+export function isAvailable(ae: Ae, load: AeLoad, now: number): boolean {
+  return ae.active && !isOutOfOffice(ae, now) && load.open < ae.capacity;
+}
+
+/**
+ * The loads after a decision: the winner holds one more open hand-off and, unless the pick was the
+ * account's owner, moves up by 1 ÷ weight; levelled candidates keep their new position; AEs
+ * unavailable now are marked to rejoin. Only changed entries are returned.
+ */
+export function loadsAfter(
+  roster: readonly Ae[],
+  loads: Readonly<Record<string, AeLoad>>,
+  decision: RoutingDecision,
+  now: number,
+): Record<string, AeLoad> {
+  const changed: Record<string, AeLoad> = {};
+  for (const candidate of decision.candidates) {
+    if (candidate.levelledFrom !== undefined) {
+      changed[candidate.aeId] = { ...(loads[candidate.aeId] ?? EMPTY_LOAD), served: candidate.served, rejoining: false };
+    } else if (loads[candidate.aeId]?.rejoining ?? true) {
+      // A rejoining AE already at (or above) the floor needs no levelling: they are simply back.
+      changed[candidate.aeId] = { ...(loads[candidate.aeId] ?? EMPTY_LOAD), rejoining: false };
+    }
+  }
+  const winner = decision.aeId === null ? undefined : roster.find((ae) => ae.id === decision.aeId);
+  if (winner) {
+    const load = changed[winner.id] ?? loads[winner.id] ?? EMPTY_LOAD;
+    const position = decision.candidates.find((c) => c.aeId === winner.id)?.served ?? load.served;
+    changed[winner.id] =
+      decision.basis === 'account_owner'
+        ? { ...load, open: load.open + 1 }
+        : {
+            ...load,
+            assigned: load.assigned + 1,
+            served: position + 1 / winner.weight,
+            open: load.open + 1,
+            lastAssignedAt: now,
+            rejoining: false,
+          };
+  }
+  for (const ae of roster) {
+    const load = changed[ae.id] ?? loads[ae.id] ?? EMPTY_LOAD;
+    if (!load.rejoining && !isAvailable(ae, load, now)) changed[ae.id] = { ...load, rejoining: true };
+  }
+  return changed;
+}
+
+function isOutOfOffice(ae: Ae, now: number): boolean {
+  return ae.outOfOffice.some((p) => Date.parse(p.from) <= now && now < Date.parse(p.to));
 }
 
 function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, target, now }: RoutingRequest): ExclusionReason | null {
   if (target !== undefined && ae.id !== target) return 'not_target';
   if (exclude.includes(ae.id)) return 'previously_assigned';
   if (!ae.active) return 'inactive';
-  if (ae.outOfOffice.some((p) => Date.parse(p.from) <= now && now < Date.parse(p.to))) return 'out_of_office';
+  if (isOutOfOffice(ae, now)) return 'out_of_office';
   if (target !== undefined) return load.open >= ae.capacity ? 'at_capacity' : null;
   if (requireSenior && !ae.senior) return 'not_senior';
   const region = lead.company?.region;
@@ -100,3 +228,6 @@ function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, t
   if (load.open >= ae.capacity) return 'at_capacity';
   return null;
 }
+
+/** The fields whose change moves an AE into a different pool of peers (they rejoin there). */
+export const POOL_FIELDS = ['regions', 'employeeBands', 'industries', 'senior'] as const satisfies readonly (keyof Ae)[];
