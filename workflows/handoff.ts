@@ -33,6 +33,7 @@ import {
 import { consecutiveBookingDays } from '../src/domain/booking.js';
 import { draftView, submittedState } from '../src/domain/assessment.js';
 import { formatDuration } from '../src/domain/duration.js';
+import { explainExclusions, explainPick } from '../src/domain/routing.js';
 import { mergeLead } from '../src/domain/lead.js';
 import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
@@ -56,6 +57,7 @@ import {
   INTERVENTION_FAILED,
   INTERVENTION_REFUSED,
   interventionSignals,
+  rosterChangedSignal,
   INVALID_MESSAGE,
   markContactedUpdate,
   recordBookingAttemptUpdate,
@@ -123,6 +125,10 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   let current: { calendar: WorkCalendar; managerId: string; remindersSent: number } | undefined;
   let assignments = 0;
   let routingCalls = 0;
+  /** The idempotency key of the latest routing call (the timeline's `ref` to its decision in the ledger). */
+  let routingKey: string | undefined;
+  /** Set by the roster routes' signal: a hand-off waiting for an eligible AE tries again now. */
+  let rosterChanged = false;
 
   const record = (event: string, actor: string, detail?: string, extra: { rule?: string; ref?: string } = {}): void => {
     state.timeline.push({
@@ -361,6 +367,14 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     },
   );
 
+  setHandler(
+    rosterChangedSignal,
+    () => {
+      rosterChanged = true;
+    },
+    { description: 'The AE roster changed: a hand-off waiting for an eligible AE retries routing now instead of at the next hourly try.' },
+  );
+
   for (const kind of INTERVENTIONS) {
     setHandler(interventionSignals[kind], (message: unknown) => receiveIntervention(kind, message), {
       description: {
@@ -429,7 +443,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   }
   if (!isClosed()) await collectFeedback();
   // A closed hand-off no longer counts against its AE's capacity (idempotent).
-  if (state.assignedAe) await releaseAe({ handoffId: state.id, aeId: state.assignedAe });
+  if (state.assignedAe) await releaseAe({ handoffId: state.id, aeId: state.assignedAe, reason: `closed: ${state.outcome}` });
   await condition(allHandlersFinished);
   return state;
 
@@ -520,23 +534,21 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       });
       if (isClosed()) {
         // Withdrawn while the router was choosing: give the capacity back.
-        if (decision.aeId) await releaseAe({ handoffId: state.id, aeId: decision.aeId });
+        if (decision.aeId) await releaseAe({ handoffId: state.id, aeId: decision.aeId, reason: `closed: ${state.outcome}` });
         return;
       }
       if (decision.aeId) {
-        adopt(
-          decision,
-          `${wanted.requireSenior ? 'senior AE with ' : ''}lowest weighted load among ${decision.candidates.map((c) => c.aeId).join(', ')}`,
-        );
+        adopt(decision, `${wanted.requireSenior ? 'senior AE; ' : ''}${explainPick(decision)}`);
         return;
       }
       if (attempt === 0) {
         // Escalation found no senior AE: the AE who missed the window gives the lead up.
-        if (holder) await unassign(holder);
+        if (holder) await unassign(holder, 'escalated: no senior AE eligible');
         record(
           'no_eligible_ae',
           BATON,
-          `${wanted.requireSenior ? 'no senior AE: ' : ''}${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'the roster is empty'}`,
+          `${wanted.requireSenior ? 'no senior AE: ' : ''}${decision.excluded.length > 0 ? explainExclusions(decision) : 'the roster is empty'}`,
+          { rule: 'routing.retryEvery', ref: routingKey },
         );
         setStage('awaiting_assignment', `an eligible AE (routing retried every ${formatDuration(policy.routing.retryEvery)})`);
         settleWaiters();
@@ -548,7 +560,10 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
           message: `No eligible ${wanted.requireSenior ? 'senior ' : ''}AE for ${company()} (${state.tier})`,
         });
       }
-      await condition(() => isClosed() || pendingIntervention !== undefined, policy.routing.retryEvery, { summary: 'retry routing' });
+      // Retried hourly (policy), and at once when the roster changes (the roster routes signal it).
+      await condition(() => isClosed() || pendingIntervention !== undefined || rosterChanged, policy.routing.retryEvery, {
+        summary: 'retry routing (or a roster change)',
+      });
       if (pendingIntervention) {
         const result = await applyIntervention();
         if (result === 'assigned' || result === 'closed') return;
@@ -562,10 +577,13 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
 
   /** One routing decision (idempotent per call: its key counts this hand-off's routing calls), kept in the state. */
   async function askRouter(constraints: Pick<AssignRequest, 'exclude' | 'requireSenior' | 'target'>): Promise<Assignment> {
+    routingKey = `${workflowId}:route:${routingCalls++}`;
+    rosterChanged = false;
     const decision = await assignAe({
       handoffId: state.id,
-      key: `${workflowId}:route:${routingCalls++}`,
+      key: routingKey,
       lead: state.lead,
+      ownerWindow: policy.routing.ownerWindow,
       ...constraints,
     });
     state.routing = decision;
@@ -599,15 +617,16 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     record(
       'assigned',
       BATON,
-      `${ae} (${why}; excluded: ${decision.excluded.map((e) => `${e.aeId} ${e.reason}`).join(', ') || 'none'}); first contact by ${state.deadlines.contactBy} (${state.clocks.contact})`,
+      `${ae} (${why}; excluded: ${explainExclusions(decision)}); first contact by ${state.deadlines.contactBy} (${state.clocks.contact})`,
+      { rule: decision.basis === 'account_owner' ? 'routing.ownerWindow' : 'routing', ref: routingKey },
     );
     setStage('assigned', `${ae} to accept and make first contact by ${state.deadlines.contactBy}`);
     settleWaiters();
   }
 
   /** The AE gives the lead up (capacity freed) and is never routed this hand-off again. */
-  async function unassign(ae: string): Promise<void> {
-    await releaseAe({ handoffId: state.id, aeId: ae });
+  async function unassign(ae: string, reason: string): Promise<void> {
+    await releaseAe({ handoffId: state.id, aeId: ae, reason });
     state.previousAes.push(ae);
     state.assignedAe = undefined;
     state.deadlines.contactBy = undefined;
@@ -704,7 +723,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
     record('rejected', who(actor), `${input.reason}${input.note ? `: ${input.note}` : ''}`);
     if (rerouted) {
       // Routing again excludes every AE who had it; the reject update answers then.
-      await unassign(ae);
+      await unassign(ae, `rejected: ${input.reason}`);
       setStage('awaiting_assignment', 're-routing to another AE');
       return {};
     }
@@ -806,7 +825,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
       rule,
       ref,
     });
-    adopt(decision, `named by ${by}`);
+    adopt(decision, `named by ${by}; ${explainPick(decision)}`);
     return 'assigned';
   }
 

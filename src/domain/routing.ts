@@ -231,3 +231,28 @@ function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, t
 
 /** The fields whose change moves an AE into a different pool of peers (they rejoin there). */
 export const POOL_FIELDS = ['regions', 'employeeBands', 'industries', 'senior'] as const satisfies readonly (keyof Ae)[];
+
+const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+/** Why the winner won, in words for the timeline ("account owner (hand-off h-1)", "lowest position 1 of …"). */
+export function explainPick(decision: RoutingDecision): string {
+  const order = decision.candidates
+    .map((c) => `${c.aeId} ${figure(c.served)}${c.levelledFrom === undefined ? '' : ' (rejoined)'}`)
+    .join(', ');
+  const skipped = decision.owner?.skipped
+    ? `account owner ${decision.owner.aeId} skipped: ${decision.owner.skipped.replaceAll('_', ' ')}; `
+    : '';
+  switch (decision.basis) {
+    case 'account_owner':
+      return `account owner: had hand-off ${decision.owner!.handoffId} of this company; not counted for fairness`;
+    case 'target':
+      return 'the AE named';
+    default:
+      return `${skipped}lowest fairness position among ${order}`;
+  }
+}
+
+/** Every excluded AE with its reason in words, or "none". */
+export function explainExclusions(decision: RoutingDecision): string {
+  return decision.excluded.map((e) => `${e.aeId} ${e.reason.replaceAll('_', ' ')}`).join(', ') || 'none';
+}

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createActivities } from '../../activities/index.js';
 import { repoRoot } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import { RosterStore } from '../../src/db/roster.js';
 import type { Lead } from '../../src/domain/lead.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
 import type { Ae } from '../../src/domain/roster.js';
@@ -19,6 +21,7 @@ import { searchAttributeIndexedTypes } from '../../src/temporal/search-attribute
 import type { handoff } from '../../workflows/handoff.js';
 import { stateQuery, WORKFLOW_TYPE, workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
+import { testDatabase } from '../support/db.js';
 
 export type HandoffHandle = WorkflowHandle<typeof handoff>;
 
@@ -38,6 +41,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export interface Harness {
   env: TestWorkflowEnvironment;
   dataDir: string;
+  /** The hand-offs' roster and assignment ledger (an embedded database of this test's own). */
+  db: Database;
   taskQueue: string;
   /** Starts a hand-off and returns its handle. */
   start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string): Promise<HandoffHandle>;
@@ -56,19 +61,20 @@ export async function createHarness(opts: { roster?: Ae[]; policyFile?: string }
     searchAttributes: searchAttributeIndexedTypes(),
   });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-wf-'));
-  const rosterFile = path.join(dataDir, 'roster.json');
-  await writeFile(rosterFile, JSON.stringify(opts.roster ?? testRoster));
+  const db = await testDatabase();
+  await new RosterStore(db).seed(opts.roster ?? testRoster, 'test');
   const taskQueue = `baton-test-${Math.random().toString(36).slice(2)}`;
   const activities = createActivities({
     policyFile: opts.policyFile ?? path.join(repoRoot, 'policy', 'default.yaml'),
-    rosterFile,
     dataDir,
+    db,
     log: () => undefined,
   });
   const code = await workflowBundle();
   return {
     env,
     dataDir,
+    db,
     taskQueue,
     async start(handoffId, lead, sdrId = 'sdr-jo', sdrTimeZone) {
       const args: [HandoffStart] = [{ handoffId, sdrId, lead, ...(sdrTimeZone ? { sdrTimeZone } : {}) }];
@@ -83,6 +89,7 @@ export async function createHarness(opts: { roster?: Ae[]; policyFile?: string }
     },
     async teardown() {
       await env.teardown();
+      await db.close();
     },
   };
 }
