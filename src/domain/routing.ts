@@ -117,8 +117,7 @@ export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, A
     else eligible.push({ ae, load });
   }
 
-  const settled = eligible.filter((e) => !e.load.rejoining);
-  const floor = Math.min(...(settled.length > 0 ? settled : eligible).map((e) => e.load.served));
+  const floor = rejoinFloor(roster, loads, request, eligible);
   const candidates: RoutingCandidate[] = eligible.map(({ ae, load }) => {
     const levelled = load.rejoining && load.served < floor;
     return {
@@ -150,6 +149,29 @@ export function selectAe(roster: readonly Ae[], loads: Readonly<Record<string, A
   return fairPick(candidates, excluded, target);
 }
 
+/**
+ * The position a rejoining AE is levelled to: the lowest among the settled AEs eligible for this
+ * lead; when a re-route or a named target leaves none, the settled AEs of the lead's pool as a whole;
+ * when nobody in the pool is settled (a new team, a bulk edit), the highest position among the
+ * eligible, so they all start level.
+ */
+function rejoinFloor(
+  roster: readonly Ae[],
+  loads: Readonly<Record<string, AeLoad>>,
+  request: RoutingRequest,
+  eligible: readonly { ae: Ae; load: AeLoad }[],
+): number {
+  const settled = (entries: readonly { ae: Ae; load: AeLoad }[]) => entries.filter((e) => !e.load.rejoining).map((e) => e.load.served);
+  let peers = settled(eligible);
+  if (peers.length === 0) {
+    const pool = { ...request, exclude: [], target: undefined, requireSenior: false };
+    peers = settled(
+      roster.map((ae) => ({ ae, load: loads[ae.id] ?? EMPTY_LOAD })).filter((e) => exclusionReason(e.ae, e.load, pool) === null),
+    );
+  }
+  return peers.length > 0 ? Math.min(...peers) : Math.max(...eligible.map((e) => e.load.served));
+}
+
 function fairPick(candidates: RoutingCandidate[], excluded: RoutingDecision['excluded'], target: string | undefined): RoutingDecision {
   const winner = candidates[0]?.aeId ?? null;
   return { aeId: winner, basis: winner === null ? null : target !== undefined ? 'target' : 'fairness', candidates, excluded };
@@ -175,7 +197,7 @@ export function loadsAfter(
   for (const candidate of decision.candidates) {
     if (candidate.levelledFrom !== undefined) {
       changed[candidate.aeId] = { ...(loads[candidate.aeId] ?? EMPTY_LOAD), served: candidate.served, rejoining: false };
-    } else if (loads[candidate.aeId]?.rejoining ?? true) {
+    } else if ((loads[candidate.aeId] ?? EMPTY_LOAD).rejoining) {
       // A rejoining AE already at (or above) the floor needs no levelling: they are simply back.
       changed[candidate.aeId] = { ...(loads[candidate.aeId] ?? EMPTY_LOAD), rejoining: false };
     }
@@ -233,11 +255,13 @@ function exclusionReason(ae: Ae, load: AeLoad, { lead, exclude, requireSenior, t
 export const POOL_FIELDS = ['regions', 'employeeBands', 'industries', 'senior'] as const satisfies readonly (keyof Ae)[];
 
 const figure = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+/** Decisions recorded before the database router (still in running hand-offs' histories) carry `load`, not `served`. */
+const position = (c: Partial<RoutingCandidate> & { load?: number }): number => c.served ?? c.load ?? 0;
 
 /** Why the winner won, in words for the timeline ("account owner (hand-off h-1)", "lowest position 1 of …"). */
 export function explainPick(decision: RoutingDecision): string {
   const order = decision.candidates
-    .map((c) => `${c.aeId} ${figure(c.served)}${c.levelledFrom === undefined ? '' : ' (rejoined)'}`)
+    .map((c) => `${c.aeId} ${figure(position(c))}${c.levelledFrom === undefined ? '' : ' (rejoined)'}`)
     .join(', ');
   const skipped = decision.owner?.skipped
     ? `account owner ${decision.owner.aeId} skipped: ${decision.owner.skipped.replaceAll('_', ' ')}; `

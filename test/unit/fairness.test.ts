@@ -355,16 +355,35 @@ describe('rejoin levelling without a settled peer', () => {
     assert.ok(countOf(after, 'ae-c') <= 6, after.join(' '));
   });
 
-  it(
-    'a first lead that only the returning AE may take (a re-route away from the others, or a named target) still leaves it levelled',
-    { todo: 'routing.ts clears `rejoining` for every candidate even when no settled peer gave a floor to level against' },
-    () => {
-      for (const first of [{ exclude: ['ae-a'] }, { target: 'ae-c' }]) {
-        const desk = returned();
-        desk.route(first);
-        const after = desk.routeMany(10);
-        assert.ok(countOf(after, 'ae-c') <= 6, `${JSON.stringify(first)}: ${after.join(' ')}`);
-      }
-    },
-  );
+  it('a first lead that only the returning AE may take (a re-route away from the others, or a named target) still leaves it levelled', () => {
+    for (const first of [{ exclude: ['ae-a'] }, { target: 'ae-c' }]) {
+      const desk = returned();
+      desk.route(first);
+      const after = desk.routeMany(10);
+      assert.ok(countOf(after, 'ae-c') <= 6, `${JSON.stringify(first)}: ${after.join(' ')}`);
+    }
+  });
+
+  it('when nobody in the pool is settled (a bulk edit), a new AE starts level with the highest, not below them all', () => {
+    const desk = new Desk([
+      makeAe('ae-a', { capacity: UNLIMITED }),
+      makeAe('ae-b', { capacity: UNLIMITED }),
+      makeAe('ae-n', { capacity: UNLIMITED }),
+    ]);
+    desk.loads = {
+      'ae-a': { assigned: 100, served: 100, open: 0, lastAssignedAt: START - MS.hour, rejoining: true },
+      'ae-b': { assigned: 90, served: 90, open: 0, lastAssignedAt: START - 2 * MS.hour, rejoining: true },
+    };
+    const first = desk.route();
+    assert.deepEqual(
+      first.candidates.map((c) => [c.aeId, c.served]),
+      [
+        ['ae-n', 100],
+        ['ae-b', 100],
+        ['ae-a', 100],
+      ],
+    );
+    const after = [first.aeId!, ...desk.routeMany(29)];
+    assert.ok(countOf(after, 'ae-n') <= 10 && longestRun(after, 'ae-n') <= 1, after.join(' '));
+  });
 });
