@@ -131,7 +131,8 @@ describe('interventions over HTTP', () => {
         assert.equal(read.body.assignedAe, 'ae-lena');
         assert.equal(read.body.timeline.filter((e) => e.event === 'intervention_failed').length, 2);
         assert.ok(read.body.timeline.filter((e) => e.event === 'intervention_failed').every((e) => UUID.test(e.ref ?? '')));
-        assert.equal(read.body.timeline.filter((e) => e.ref !== undefined).length, 3, 'the guard refusal sent no signal');
+        // Signals carry a request id (a UUID) to the entry that answers them; routing entries carry their ledger key.
+        assert.equal(read.body.timeline.filter((e) => UUID.test(e.ref ?? '')).length, 3, 'the guard refusal sent no signal');
       },
       { roster },
     );
@@ -244,7 +245,7 @@ describe('booking attempts over HTTP', () => {
       const tokensFile = path.join(lane.dataDir, 'tokens-with-zones.json');
       const jo = { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', timeZone: 'America/Chicago' };
       await writeFile(tokensFile, JSON.stringify([{ ...jo, tokenSha256: sha256(token(jo.id)).toString('hex') }]));
-      const api = await startApi({ client: current().client, config: { ...lane.config, tokensFile, port: 0 } });
+      const api = await startApi({ client: current().client, config: { ...lane.config, tokensFile, port: 0 }, db: lane.db });
       try {
         const id = newHandoffId('zone');
         const res = await fetch(`${api.url}/v1/handoffs`, {

@@ -1,8 +1,8 @@
 /**
  * The end-to-end stack: a real Temporal dev server (with Baton's search attributes registered), and
- * per test a "lane" — its own data dir (roster, tokens, assignments), task queue, worker and HTTP
- * API on a real port. A lane per test keeps the router's fairness counters from one test out of
- * the next, so who gets a lead is deterministic.
+ * per test a "lane" — its own data dir (tokens, notifications), embedded database (roster and
+ * assignment ledger), task queue, worker and HTTP API on a real port. A lane per test keeps the
+ * router's fairness positions from one test out of the next, so who gets a lead is deterministic.
  */
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,6 +16,8 @@ import { sha256 } from '../../src/api/auth.js';
 import type { Problem } from '../../src/api/problem.js';
 import { startApi } from '../../src/api/server.js';
 import { loadConfig, type BatonConfig } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import { RosterStore } from '../../src/db/roster.js';
 import type { Role } from '../../src/domain/actions.js';
 import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
@@ -23,6 +25,7 @@ import { devServerExecutable } from '../../src/temporal/binaries.js';
 import { batonSearchAttributes } from '../../src/temporal/search-attributes.js';
 import { createBatonWorker, workflowsPath } from '../../src/worker.js';
 import { testRoster } from '../fixtures/leads.js';
+import { testDatabase } from '../support/db.js';
 
 // Keep the SDK's worker chatter out of the test output; errors still show.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -72,6 +75,8 @@ export interface Lane {
   url: string;
   config: BatonConfig;
   dataDir: string;
+  /** The lane's roster and assignment ledger. */
+  db: Database;
   as(id: PrincipalId): Caller;
   /** No Authorization header at all. */
   anonymous: Caller;
@@ -103,7 +108,8 @@ export async function startStack(): Promise<Stack> {
 
   const lane = async (opts: { roster?: Ae[]; policy?: string } = {}): Promise<Lane> => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-e2e-'));
-    await writeFile(path.join(dataDir, 'roster.json'), JSON.stringify(opts.roster ?? testRoster));
+    const db = await testDatabase();
+    await new RosterStore(db).seed(opts.roster ?? testRoster, 'test');
     await writeFile(
       path.join(dataDir, 'tokens.json'),
       JSON.stringify(PRINCIPALS.map((p) => ({ ...p, tokenSha256: sha256(token(p.id)).toString('hex') }))),
@@ -122,16 +128,18 @@ export async function startStack(): Promise<Stack> {
     const worker = await createBatonWorker({
       connection: env.nativeConnection,
       config,
+      db,
       workflowBundle: code,
       activityLog: () => undefined,
     });
     const running = worker.run();
     let api: Awaited<ReturnType<typeof startApi>>;
     try {
-      api = await startApi({ client: env.client, config });
+      api = await startApi({ client: env.client, config, db });
     } catch (err) {
       worker.shutdown();
       await running.catch(() => undefined);
+      await db.close();
       throw err;
     }
 
@@ -167,6 +175,7 @@ export async function startStack(): Promise<Stack> {
       url: api.url,
       config,
       dataDir,
+      db,
       as: (id) => caller(`Bearer ${token(id)}`),
       anonymous: caller(undefined),
       withToken: (bearer) => caller(`Bearer ${bearer}`),
@@ -176,6 +185,7 @@ export async function startStack(): Promise<Stack> {
           await api.close();
           worker.shutdown();
           await running;
+          await db.close();
           await rm(dataDir, { recursive: true, force: true });
         })()),
     };
