@@ -24,15 +24,18 @@ async function exists(file: string): Promise<boolean> {
 
 /** Runs one scenario on its own time-skipping server and writes its history to `file`. */
 async function record(scenario: Scenario, file: string): Promise<string> {
-  return withHarness(async (h) => {
-    const handle = await scenario.run(h);
-    const { status } = await handle.describe();
-    const expected = scenario.expect === 'completed' ? 'COMPLETED' : 'RUNNING';
-    if (status.name !== expected) throw new Error(`${scenario.name}: expected the hand-off ${expected}, it is ${status.name}`);
-    const history = await handle.fetchHistory();
-    await writeFile(file, historyToJSON(history) + '\n');
-    return `${history.events?.length ?? 0} events, ${status.name}`;
-  });
+  return withHarness(
+    async (h) => {
+      const handle = await scenario.run(h);
+      const { status } = await handle.describe();
+      const expected = scenario.expect === 'completed' ? 'COMPLETED' : 'RUNNING';
+      if (status.name !== expected) throw new Error(`${scenario.name}: expected the hand-off ${expected}, it is ${status.name}`);
+      const history = await handle.fetchHistory();
+      await writeFile(file, historyToJSON(history) + '\n');
+      return `${history.events?.length ?? 0} events, ${status.name}`;
+    },
+    scenario.roster ? { roster: scenario.roster } : {},
+  );
 }
 
 async function main(): Promise<void> {

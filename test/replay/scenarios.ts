@@ -11,11 +11,14 @@ import {
   returnToSdrSignal,
   rejectUpdate,
   reportOutcomeUpdate,
+  rosterChangedSignal,
   submitFeedbackUpdate,
   updateChecklistUpdate,
   withdrawUpdate,
 } from '../../workflows/messages.js';
-import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead, warmLead } from '../fixtures/leads.js';
+import { RosterStore } from '../../src/db/roster.js';
+import type { Ae } from '../../src/domain/roster.js';
+import { actors, draftCompletion, draftLead, hotLead, nurtureLead, testRoster, tooSmallLead, warmLead } from '../fixtures/leads.js';
 import {
   DAY,
   events,
@@ -30,6 +33,7 @@ import {
 } from '../workflow/harness.js';
 
 const { kim, sam, jo, ana } = actors;
+const rosterAe = (id: string): Ae => testRoster.find((ae) => ae.id === id)!;
 
 /**
  * One hand-off whose history `record.ts` saves for the replay test. `run` drives it on a
@@ -40,6 +44,8 @@ const { kim, sam, jo, ana } = actors;
 export interface Scenario {
   name: string;
   expect: 'completed' | 'running';
+  /** The roster the harness starts with (default: the test roster). */
+  roster?: Ae[];
   run(h: Harness): Promise<HandoffHandle>;
 }
 
@@ -60,7 +66,9 @@ async function closesAs(handle: HandoffHandle, outcome: string, closeReason?: st
 
 /**
  * The scenarios: the first 13 were recorded as v1 (workflows/handoff.ts as of 53a1499), all of them
- * again as v2 (the SLA engine, patch `sla-engine`). Append new ones; never rename recorded ones.
+ * again as v2 (the SLA engine, patch `sla-engine`), and the routing ones (the last three) as v3
+ * (routing on the database: the roster-change signal, the account owner). Append new ones; never
+ * rename recorded ones.
  */
 export const scenarios: Scenario[] = [
   {
@@ -296,6 +304,44 @@ export const scenarios: Scenario[] = [
       await h.env.sleep(2 * HOUR);
       await handle.signal(returnToSdrSignal, { reason: 'needs a budget conversation', actor: ana });
       return closesAs(handle, 'returned_to_sdr', 'needs a budget conversation');
+    },
+  },
+  {
+    name: 'roster-change-assigns',
+    expect: 'running',
+    roster: [rosterAe('ae-lena')],
+    async run(h) {
+      const handle = await h.start('roster-change-assigns', hotLead);
+      await waitForStage(h, handle, 'awaiting_assignment');
+      await new RosterStore(h.db).create(rosterAe('ae-kim'), ana.id);
+      await handle.signal(rosterChangedSignal);
+      assert.equal((await waitForStage(h, handle, 'assigned')).assignedAe, kim.id);
+      return handle;
+    },
+  },
+  {
+    name: 'hourly-retry-assigns',
+    expect: 'running',
+    roster: [rosterAe('ae-lena')],
+    async run(h) {
+      const handle = await h.start('hourly-retry-assigns', hotLead);
+      await waitForStage(h, handle, 'awaiting_assignment');
+      await new RosterStore(h.db).create(rosterAe('ae-sam'), ana.id);
+      await h.env.sleep(HOUR + 1000);
+      assert.equal((await waitForStage(h, handle, 'assigned')).assignedAe, sam.id);
+      return handle;
+    },
+  },
+  {
+    name: 'account-owner',
+    expect: 'completed',
+    async run(h) {
+      await assignedHotLead(h, 'account-owner-earlier');
+      const handle = await h.start('account-owner', hotLead);
+      const state = await waitForStage(h, handle, 'assigned');
+      assert.equal(state.routing?.basis, 'account_owner');
+      await handle.signal(returnToSdrSignal, { reason: 'already in a deal with this account', actor: ana });
+      return closesAs(handle, 'returned_to_sdr', 'already in a deal with this account');
     },
   },
 ];
