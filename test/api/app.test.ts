@@ -5,13 +5,15 @@
 import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { readPolicyFile } from '../../activities/policy.js';
 import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
 import type { Lead } from '../../src/domain/lead.js';
 import { exampleLead, submission } from '../fixtures/leads.js';
+import { testDatabase } from '../support/db.js';
 
 const TOKENS = {
   sdr: 'tok-sdr-jo',
@@ -24,6 +26,7 @@ const TOKENS = {
 const exampleSubmission = submission('crm-lead-00417');
 
 let app: ReturnType<typeof createApp>;
+let db: Database;
 
 before(async () => {
   const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') });
@@ -37,8 +40,11 @@ before(async () => {
     { id: 'ops-pat', role: 'ops', name: 'Pat Rivera', token: TOKENS.ops },
   ]);
   const policy = await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml'));
-  app = createApp({ client, config, policy, principals });
+  db = await testDatabase();
+  app = createApp({ client, config, policy, principals, db });
 });
+
+after(() => db.close());
 
 // The connection is left open on purpose: closing it while the SDK's gRPC retry timer from the
 // readiness probe is pending makes that timer throw "Channel has been shut down".

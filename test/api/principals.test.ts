@@ -6,7 +6,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { sha256, TokenStore } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
-import { devPrincipalsFile, seedDev } from '../../src/dev/seed.js';
+import { RosterStore } from '../../src/db/roster.js';
+import { DEV_ROSTER, devPrincipalsFile, seedDev } from '../../src/dev/seed.js';
+import { testDatabase } from '../support/db.js';
 
 describe('principal time zones', () => {
   const entry = (extra: object) => ({ id: 'sdr-jo', role: 'sdr', name: 'Jo Park', tokenSha256: sha256('t').toString('hex'), ...extra });
@@ -29,9 +31,15 @@ describe('principal time zones', () => {
 
   test('the dev seed gives the demo SDRs their zones, also in a principals file written before zones existed', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-seed-'));
+    const db = await testDatabase();
     try {
       const config = loadConfig({ BATON_DATA_DIR: dir });
-      const { principals } = await seedDev(config);
+      const { principals } = await seedDev(config, db);
+      assert.deepEqual(
+        (await new RosterStore(db).list()).map((ae) => ae.id),
+        DEV_ROSTER.map((ae) => ae.id).sort(),
+        'the demo roster is seeded into the database',
+      );
       const zoneOf = (id: string) => principals.find((p) => p.id === id)?.timeZone;
       assert.equal(zoneOf('sdr-jo'), 'America/Chicago');
       assert.equal(zoneOf('sdr-max'), 'Europe/Berlin');
@@ -42,11 +50,12 @@ describe('principal time zones', () => {
       const legacy = principals.map(({ timeZone: _, ...p }) => p);
       await writeFile(devPrincipalsFile(config), JSON.stringify(legacy));
       await writeFile(config.tokensFile, '[]');
-      await seedDev(config);
+      await seedDev(config, db);
       const tokens = JSON.parse(await readFile(config.tokensFile, 'utf8')) as { id: string; timeZone?: string }[];
       assert.equal(tokens.find((t) => t.id === 'sdr-max')?.timeZone, 'Europe/Berlin');
       assert.equal(tokens.find((t) => t.id === 'mgr-ana')?.timeZone, undefined);
     } finally {
+      await db.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
