@@ -6,6 +6,7 @@ import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { createRouter, type ApiDeps, type AppEnv } from './router.js';
+import { aeRoutes } from './routes/aes.js';
 import { handoffRoutes } from './routes/handoffs.js';
 import { healthRoutes } from './routes/health.js';
 import { scoringRoutes } from './routes/scoring.js';
@@ -30,6 +31,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
 
   app.route('/', healthRoutes(deps));
   app.route('/v1/handoffs', handoffRoutes(deps));
+  app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -49,6 +51,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
       tags: [
         { name: 'hand-offs', description: 'Submit, read and act on hand-offs' },
+        {
+          name: 'roster',
+          description: 'Maintain the AE roster the router picks from (managers and admins; ops read), with its audit trail',
+        },
         { name: 'scoring', description: 'Preview the scoring matrix' },
         { name: 'health', description: 'Liveness and readiness' },
       ],

@@ -15,6 +15,8 @@ import {
 import { HandoffIdSchema, LeadSchema, SubmissionSchema } from '../domain/lead.js';
 import { LeadAssessmentSchema } from '../domain/assessment.js';
 import { TIERS } from '../domain/policy.js';
+import { AeSchema } from '../domain/roster.js';
+import { RoutingDecisionSchema } from '../domain/routing.js';
 import { HandoffStateSchema, OUTCOMES, STAGES } from '../domain/state.js';
 
 /**
@@ -36,7 +38,35 @@ export const bodies = {
   Escalate: EscalateSchema.meta({ id: 'Escalate' }),
   Reassign: ReassignSchema.meta({ id: 'Reassign' }),
   ReturnToSdr: ReturnToSdrSchema.meta({ id: 'ReturnToSdr' }),
+  Ae: AeSchema.meta({ id: 'Ae' }),
+  AePatch: aePatchOf(AeSchema).meta({
+    id: 'AePatch',
+    description:
+      'Any subset of the AE document but `id`: a given field replaces the old value (lists whole); `null` removes an optional field (`clock`, `managerId`) or sets a defaulted one back to its default. The merged document must be valid.',
+  }),
 };
+
+/**
+ * The PATCH body of an AE: every field of the document optional, `null` allowed where the document
+ * may go without the field; `id` refused with its own message, since an AE's id never changes.
+ */
+function aePatchOf(schema: typeof AeSchema) {
+  const fields: Record<string, z.ZodType> = {};
+  for (const [name, field] of Object.entries(schema.shape)) {
+    if (name === 'id') continue;
+    if (field instanceof z.ZodDefault || field instanceof z.ZodOptional) {
+      fields[name] = (field as z.ZodDefault<z.ZodType> | z.ZodOptional<z.ZodType>).unwrap().nullable().optional();
+    } else fields[name] = field.optional();
+  }
+  return z.strictObject({
+    id: z
+      .unknown()
+      .refine(() => false, { error: 'an AE id cannot be changed; create the AE under the new id and delete the old one' })
+      .optional()
+      .meta({ description: 'Not allowed: an AE keeps its id.' }),
+    ...fields,
+  });
+}
 
 export const HandoffIdParams = z.object({
   id: HandoffIdSchema.meta({ example: 'crm-lead-00417' }),
@@ -92,3 +122,59 @@ export const ListQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'a nextPageToken from a previous page')
     .optional(),
 });
+
+/** Roster paths name an AE; an id that cannot exist is simply not found. */
+export const AeIdParams = z.object({
+  id: z.string().meta({ example: 'ae-kim', description: 'The AE id' }),
+});
+
+export const RosterEntrySchema = AeSchema.extend({
+  version: z.number().int().meta({ description: 'Starts at 1; every change adds one.' }),
+  createdAt: instant,
+  updatedAt: instant,
+  load: z
+    .object({
+      open: z.number().int().meta({ description: 'Hand-offs held now (counted against `capacity`)' }),
+      assigned: z.number().int().meta({ description: 'Assignments that counted for fairness, all time' }),
+      served: z.number().meta({ description: 'Fairness position: 1 ÷ weight per counted assignment (lowest goes next)' }),
+      lastAssignedAt: instant.optional(),
+    })
+    .meta({ description: "The router's figures for this AE; roster edits never change them." }),
+}).meta({ id: 'RosterEntry' });
+
+export const RosterListSchema = z.array(RosterEntrySchema).meta({ id: 'RosterList', description: 'The AEs on the roster, by id' });
+
+export const AuditEntrySchema = z
+  .object({
+    at: instant,
+    actor: z.string().meta({ description: 'The principal id that made the change' }),
+    action: z.enum(['create', 'update', 'delete']),
+    changes: z
+      .record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown().optional() }))
+      .meta({ description: 'Per changed field, the value before (`from`) and after (`to`); absent when the field was absent.' }),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const AuditListSchema = z.array(AuditEntrySchema).meta({ id: 'AeAudit', description: 'The changes to one AE, oldest first' });
+
+const RoutedSchema = RoutingDecisionSchema.extend({ at: instant });
+
+export const RecordedDecisionSchema = RoutedSchema.extend({
+  key: z.string().meta({ description: 'Idempotency key of the routing call (workflow id + routing round)' }),
+  ae: AeSchema.pick({ timeZone: true, senior: true, managerId: true, clock: true })
+    .optional()
+    .meta({ description: 'What the workflow was given of the picked AE' }),
+  releasedAt: instant.optional().meta({ description: 'When the AE stopped holding the hand-off' }),
+  releaseReason: z.string().optional().meta({ example: 'rerouted' }),
+}).meta({ id: 'RoutingDecision' });
+
+export const HandoffRoutingSchema = z
+  .object({
+    handoffId: z.string(),
+    current: RoutedSchema.nullable().meta({ description: "The hand-off's own view of its last routing; null before it was routed." }),
+    decisions: z.array(RecordedDecisionSchema).meta({
+      description:
+        'Every decision the router recorded for the hand-off, oldest first: the candidates with their fairness figures, every excluded AE with the reason, the basis (`account_owner`, `fairness`, `target`), the account owner looked at, the winner (`aeId`, null when nobody was eligible), and when and why the AE was released.',
+    }),
+  })
+  .meta({ id: 'HandoffRouting' });

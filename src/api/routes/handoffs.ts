@@ -5,6 +5,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Router } from '../../db/router.js';
 import { INTERVENING_ROLES, type InterventionInput, type InterventionKind, type Message, type Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
 import { TIERS } from '../../domain/policy.js';
@@ -36,7 +37,15 @@ import { requireRole, type Principal } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { problemResponses, ProblemError } from '../problem.js';
 import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
-import { bodies, HandoffIdParams, HandoffListSchema, HandoffStateSchema, ListQuerySchema, type HandoffSummarySchema } from '../schemas.js';
+import {
+  bodies,
+  HandoffIdParams,
+  HandoffListSchema,
+  HandoffRoutingSchema,
+  HandoffStateSchema,
+  ListQuerySchema,
+  type HandoffSummarySchema,
+} from '../schemas.js';
 import { assessLead, draftView, submittedState } from '../../domain/assessment.js';
 import { refuseIntervention } from '../../domain/transitions.js';
 import { canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
@@ -172,6 +181,31 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       const state = await readState(client, c.req.valid('param').id);
       assertMayRead(c.get('principal'), state);
       return c.json(state, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/routing',
+      operationId: 'getHandoffRouting',
+      tags: ['hand-offs'],
+      summary: 'Why the hand-off went where it did',
+      description:
+        'Every routing decision recorded for the hand-off, with the candidates and their fairness figures, each excluded AE and why, the basis of the pick and when each AE was released. Whoever may read the hand-off may read this.',
+      security: bearerSecurity,
+      request: { params: HandoffIdParams },
+      responses: {
+        200: { description: 'The routing history of the hand-off', ...json(HandoffRoutingSchema) },
+        ...problemResponses('unauthorized', 'forbidden', 'not-found', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const state = await readState(client, id);
+      assertMayRead(c.get('principal'), state);
+      const decisions = await new Router(deps.db).decisions(id);
+      return c.json({ handoffId: id, current: state.routing ?? null, decisions }, 200);
     },
   );
 
