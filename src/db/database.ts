@@ -133,6 +133,7 @@ async function takeLock(lock: string): Promise<void> {
         throw new Error(
           `the embedded database ${path.dirname(lock)}/pgdata is open in process ${pid}; ` +
             'stop it, or run every process against one PostgreSQL server with DATABASE_URL',
+          { cause: err },
         );
       }
       await rm(lock, { force: true }); // left by a process that has gone

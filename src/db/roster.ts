@@ -71,7 +71,12 @@ export class RosterStore {
           [doc.id, JSON.stringify(doc)],
         );
       } else {
-        await tx.query('INSERT INTO aes (id, doc) VALUES ($1, $2::jsonb)', [doc.id, JSON.stringify(doc)]);
+        // A row that does not exist yet cannot be locked: two creates of one new id race to this insert.
+        const inserted = await tx.query('INSERT INTO aes (id, doc) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING RETURNING id', [
+          doc.id,
+          JSON.stringify(doc),
+        ]);
+        if (inserted.rows.length === 0) throw new RosterConflict(`an AE with id ${doc.id} already exists`);
       }
       await audit(tx, doc.id, actor, 'create', diff({}, doc));
     });
@@ -86,6 +91,7 @@ export class RosterStore {
     const found = await this.db.transaction(async (tx) => {
       const row = (await tx.query<{ doc: unknown }>('SELECT doc FROM aes WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id])).rows[0];
       if (!row) return false;
+      if ('id' in patch && patch.id !== id) throw new RosterConflict(`an AE's id cannot change (${id})`);
       const before = AeSchema.parse(row.doc);
       const merged: Record<string, unknown> = { ...before };
       for (const [field, value] of Object.entries(patch)) {

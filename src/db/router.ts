@@ -2,13 +2,13 @@
  * The router on PostgreSQL (DESIGN §2.6): the pure `selectAe` decides; this module makes the
  * decision atomic and idempotent. One transaction per routing call:
  *
- * 1. an advisory lock on the hand-off, then row locks on every AE in the roster (in id order, so
- *    concurrent routings queue instead of deadlocking) — every fairness figure and open count read
- *    below is current, and nobody else can change them until commit;
- * 2. a decision already stored under the call's key is answered as it was (a retry, or a retry racing
- *    the original on another worker);
- * 3. otherwise decide, release the hand-off's previous holder, store the assignment and the new
- *    fairness figures, and commit.
+ * 1. an advisory lock on the hand-off: a decision already stored under the call's key is answered as
+ *    it was (a retry, or a retry racing the original on another worker);
+ * 2. row locks on every AE in the roster (in id order, so concurrent routings queue instead of
+ *    deadlocking) — every fairness figure and open count read below is current, and nobody else can
+ *    change them until commit;
+ * 3. decide, release the hand-off's previous holder, store the assignment and the new fairness
+ *    figures, and commit.
  *
  * Capacity is counted from the ledger (open assignments), never from a counter that could drift,
  * and a unique index keeps one open assignment per hand-off whatever the code above does.
@@ -68,14 +68,15 @@ export class Router {
 
   async assign(request: AssignRequest): Promise<Assignment> {
     const decision = await this.db.transaction(async (tx) => {
+      // Same-hand-off calls (a retry racing the original) queue here; once through, a committed decision is visible.
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [request.handoffId]);
+      const stored = await tx.query<{ decision: Assignment }>('SELECT decision FROM routing_decisions WHERE key = $1', [request.key]);
+      if (stored.rows[0]) return stored.rows[0].decision;
       const rows = (
         await tx.query<AeRow>(
           'SELECT id, doc, assigned, served, last_assigned_at, rejoining FROM aes WHERE deleted_at IS NULL ORDER BY id FOR UPDATE',
         )
       ).rows;
-      const stored = await tx.query<{ decision: Assignment }>('SELECT decision FROM routing_decisions WHERE key = $1', [request.key]);
-      if (stored.rows[0]) return stored.rows[0].decision;
       return this.decide(tx, request, rows);
     });
     await this.opts.afterCommit?.(request, decision);

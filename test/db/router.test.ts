@@ -225,6 +225,28 @@ function suite(open: Open) {
       assert.equal(await s.store.get('ae-nobody'), undefined);
     });
 
+    it('creates of one new id racing each other: one wins, the others are conflicts', async (t) => {
+      const s = await setUp(t, []);
+      if (!s) return;
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => s.store.create(ae('ae-new', { name: `Try ${i}` }), 'admin-al')),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof RosterConflict, String(r.reason));
+      assert.equal(await count(s.db, 'aes'), 1);
+    });
+
+    it("an AE's id cannot change through an update", async (t) => {
+      const s = await setUp(t, [ae('ae-kim')]);
+      if (!s) return;
+      await assert.rejects(s.store.update('ae-kim', { id: 'ae-kimberly' }, 'mgr-ana'), RosterConflict);
+      assert.ok(await s.store.update('ae-kim', { id: 'ae-kim', weight: 2 }, 'mgr-ana'));
+      assert.deepEqual(
+        (await s.store.list()).map((e) => [e.id, e.weight]),
+        [['ae-kim', 2]],
+      );
+    });
+
     it('update merges the patch, validates the whole document and audits the changed fields', async (t) => {
       const s = await setUp(t, [ae('ae-kim', { managerId: 'mgr-ana' })]);
       if (!s) return;
