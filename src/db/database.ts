@@ -129,7 +129,7 @@ async function takeLock(lock: string): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(await readFile(lock, 'utf8').catch(() => ''));
-      if (pid && pid !== process.pid && isRunning(pid)) {
+      if (pid && isRunning(pid)) {
         throw new Error(
           `the embedded database ${path.dirname(lock)}/pgdata is open in process ${pid}; ` +
             'stop it, or run every process against one PostgreSQL server with DATABASE_URL',
