@@ -39,6 +39,7 @@ const KINDS = {
   'refused-transition': { status: 409, title: 'Refused transition' },
   'handoff-closed': { status: 409, title: 'Hand-off closed' },
   'duplicate-handoff': { status: 409, title: 'Hand-off id already used' },
+  'roster-conflict': { status: 409, title: 'Roster conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   validation: { status: 422, title: 'Validation failed' },
   internal: { status: 500, title: 'Internal server error' },

@@ -15,7 +15,11 @@ const CLOSE_GRACE_MS = 5_000;
  * Serves the API on `config.port` (0: any free port) and answers the URL it listens on. The policy
  * and the tokens file are read once at start.
  */
-export async function startApi(opts: { client: Client; config: BatonConfig; db: Database }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApi(opts: {
+  client: Client;
+  config: BatonConfig;
+  db: Database;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const { client, config, db } = opts;
   const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
   if (principals.size === 0)

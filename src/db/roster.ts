@@ -6,6 +6,7 @@
  */
 import { AeSchema, type Ae } from '../domain/roster.js';
 import { POOL_FIELDS } from '../domain/routing.js';
+import { ROSTER_LOCK } from './router.js';
 import type { Database, Sql } from './database.js';
 
 /** An AE as the roster routes answer it: the document, its version and the router's figures. */
@@ -62,6 +63,7 @@ export class RosterStore {
   async create(ae: Ae, actor: string): Promise<RosterEntry> {
     const doc = AeSchema.parse(ae);
     await this.db.transaction(async (tx) => {
+      await lockRoster(tx);
       const existing = (await tx.query<{ deleted_at: Date | null }>('SELECT deleted_at FROM aes WHERE id = $1 FOR UPDATE', [doc.id]))
         .rows[0];
       if (existing && !existing.deleted_at) throw new RosterConflict(`an AE with id ${doc.id} already exists`);
@@ -89,6 +91,7 @@ export class RosterStore {
    */
   async update(id: string, patch: Record<string, unknown>, actor: string): Promise<RosterEntry | undefined> {
     const found = await this.db.transaction(async (tx) => {
+      await lockRoster(tx);
       const row = (await tx.query<{ doc: unknown }>('SELECT doc FROM aes WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id])).rows[0];
       if (!row) return false;
       if ('id' in patch && patch.id !== id) throw new RosterConflict(`an AE's id cannot change (${id})`);
@@ -118,6 +121,7 @@ export class RosterStore {
    */
   async remove(id: string, actor: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
+      await lockRoster(tx);
       const row = (await tx.query<{ doc: unknown }>('SELECT doc FROM aes WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [id])).rows[0];
       if (!row) return false;
       const open = (
@@ -152,6 +156,11 @@ export class RosterStore {
     for (const ae of roster) await this.create(ae, actor);
     return true;
   }
+}
+
+/** See ROSTER_LOCK: a roster change waits for routings in flight. */
+async function lockRoster(tx: Sql): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [ROSTER_LOCK]);
 }
 
 function entry(row: Row): RosterEntry {

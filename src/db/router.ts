@@ -41,6 +41,14 @@ export type RecordedAssignment = Assignment & { key: string; releasedAt?: string
 
 export const DEFAULT_OWNER_WINDOW = 90 * 24 * 3_600_000;
 
+/**
+ * Routings hold this advisory lock shared, roster changes exclusive: a change waits for routings
+ * in flight to commit (so the hand-offs they found nobody for are listed as waiting when the change
+ * wakes them), and routings after it see the changed roster — a new AE's row included, which no
+ * row lock could cover.
+ */
+export const ROSTER_LOCK = 7_207_1122;
+
 interface AeRow {
   id: string;
   doc: unknown;
@@ -72,6 +80,7 @@ export class Router {
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [request.handoffId]);
       const stored = await tx.query<{ decision: Assignment }>('SELECT decision FROM routing_decisions WHERE key = $1', [request.key]);
       if (stored.rows[0]) return stored.rows[0].decision;
+      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [ROSTER_LOCK]);
       const rows = (
         await tx.query<AeRow>(
           'SELECT id, doc, assigned, served, last_assigned_at, rejoining FROM aes WHERE deleted_at IS NULL ORDER BY id FOR UPDATE',

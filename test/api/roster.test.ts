@@ -481,7 +481,7 @@ describe('unknown AEs and conflicts', () => {
     const problem = await expectProblem(
       await h.request('POST', '/v1/aes', { token: TOKENS.manager, body: { ...KIM, name: 'Another Kim' } }),
       409,
-      'refused-transition',
+      'roster-conflict',
     );
     assert.match(problem.detail, /ae-kim already exists/);
     const kim = await expectJson<RosterEntry>(await h.request('GET', '/v1/aes/ae-kim', { token: TOKENS.manager }), 200);
@@ -497,7 +497,7 @@ describe('unknown AEs and conflicts', () => {
     assert.equal(kim.load.open, 1);
     assert.equal(kim.load.assigned, 1);
 
-    const problem = await expectProblem(await h.request('DELETE', '/v1/aes/ae-kim', { token: TOKENS.manager }), 409, 'refused-transition');
+    const problem = await expectProblem(await h.request('DELETE', '/v1/aes/ae-kim', { token: TOKENS.manager }), 409, 'roster-conflict');
     assert.match(problem.detail, /ae-kim still holds 1 open hand-off\(s\)/);
     assert.match(problem.detail, /"active": false/);
     await expectJson<RosterEntry>(await h.request('GET', '/v1/aes/ae-kim', { token: TOKENS.manager }), 200);

@@ -3,7 +3,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { RosterConflict, RosterStore } from '../../src/db/roster.js';
-import { Router, type AssignRequest, type RouterOptions } from '../../src/db/router.js';
+import { ROSTER_LOCK, Router, type AssignRequest, type RouterOptions } from '../../src/db/router.js';
 import { LeadSchema } from '../../src/domain/lead.js';
 import { AeSchema, type Ae } from '../../src/domain/roster.js';
 import { testDatabase } from '../support/db.js';
@@ -375,6 +375,33 @@ describe('PostgreSQL server', () => {
     return db;
   };
   suite(open);
+
+  it('a roster change waits for routings in flight, so the hand-offs they found nobody for are there to wake', async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    // A routing in flight holds the roster lock shared until it commits (here: held by hand).
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const routing = db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [ROSTER_LOCK]);
+      locked();
+      await held;
+    });
+    await lockTaken;
+    let created = false;
+    const creating = new RosterStore(db).create(ae('ae-new'), 'mgr-ana').then(() => (created = true));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(created, false, 'the create went ahead while a routing held the roster');
+    } finally {
+      commit();
+      await routing;
+      await creating;
+    }
+    assert.equal(created, true);
+  });
 
   describe('migrations on a bare server', () => {
     it('applies the shipped migrations to a new database, then nothing', async (t) => {

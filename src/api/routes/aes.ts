@@ -77,7 +77,7 @@ export function aeRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       request: { body: { required: true, ...json(bodies.Ae) } },
       responses: {
         201: { ...entryResponse('Created: the new roster entry'), headers: { Location: { schema: { type: 'string' } }, ...wokenHeader } },
-        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'refused-transition', 'payload-too-large', 'validation'),
+        ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'roster-conflict', 'payload-too-large', 'validation'),
       },
     }),
     async (c) => {
@@ -152,7 +152,7 @@ export function aeRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       request: { params: AeIdParams },
       responses: {
         204: { description: 'Deleted', headers: wokenHeader },
-        ...problemResponses('unauthorized', 'forbidden', 'not-found', 'refused-transition'),
+        ...problemResponses('unauthorized', 'forbidden', 'not-found', 'roster-conflict'),
       },
     }),
     async (c) => {
@@ -206,7 +206,7 @@ async function rosterChange<T>(change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (err) {
-    if (err instanceof RosterConflict) throw new ProblemError('refused-transition', err.message, { cause: err });
+    if (err instanceof RosterConflict) throw new ProblemError('roster-conflict', err.message, { cause: err });
     if (err instanceof z.ZodError) {
       const errors = fieldErrors(err);
       throw new ProblemError('validation', `the AE would be invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
