@@ -106,7 +106,7 @@ describe('the shipped policy/default.yaml', () => {
 
   it('has feedback window 14d with a reminder at 7d, routing retry 1h, draft expiry 3×, 3 booking days', () => {
     assert.deepEqual(shipped.feedback, { window: 14 * MS.day, reminder: 7 * MS.day });
-    assert.deepEqual(shipped.routing, { retryEvery: MS.hour });
+    assert.deepEqual(shipped.routing, { retryEvery: MS.hour, ownerWindow: 90 * MS.day });
     assert.equal(shipped.draftExpiryFactor, 3);
     assert.deepEqual(shipped.bookingAttempts, { consecutiveDays: 3 });
   });
@@ -185,7 +185,7 @@ describe('parsePolicy defaults', () => {
     assert.equal(p.scoring.threshold, 50);
     assert.deepEqual(p.scoring.caps, { fit: 30, engagement: 30, intent: 40 });
     assert.deepEqual(p.feedback, { window: 14 * MS.day, reminder: 7 * MS.day });
-    assert.deepEqual(p.routing, { retryEvery: MS.hour });
+    assert.deepEqual(p.routing, { retryEvery: MS.hour, ownerWindow: 90 * MS.day });
     assert.equal(p.draftExpiryFactor, 3);
     assert.deepEqual(p.bookingAttempts, { consecutiveDays: 3 });
     for (const tier of ['hot', 'warm', 'cool'] as const) {
@@ -317,6 +317,10 @@ describe('parsePolicy durations', () => {
     assert.deepEqual(
       issuesOf(docWith((d) => (d.routing = { retryEvery: 'hourly' }))).map((i) => i.path),
       ['routing.retryEvery'],
+    );
+    assert.deepEqual(
+      issuesOf(docWith((d) => (d.routing = { retryEvery: '1h', ownerWindow: 'a quarter' }))).map((i) => i.path),
+      ['routing.ownerWindow'],
     );
   });
 });
