@@ -14,6 +14,7 @@ import type { Database } from '../../src/db/database.js';
 import type { Lead } from '../../src/domain/lead.js';
 import { exampleLead, submission } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
+import { expectProblem, requestApp, type RequestOptions } from './http.js';
 
 const TOKENS = {
   sdr: 'tok-sdr-jo',
@@ -49,41 +50,8 @@ after(() => db.close());
 // The connection is left open on purpose: closing it while the SDK's gRPC retry timer from the
 // readiness probe is pending makes that timer throw "Channel has been shut down".
 
-function request(
-  method: string,
-  url: string,
-  opts: { token?: string; body?: unknown; raw?: string; contentType?: string | null } = {},
-): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.raw !== undefined) body = opts.raw;
-  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
-  const contentType = opts.contentType === undefined ? (body !== undefined ? 'application/json' : undefined) : opts.contentType;
-  if (contentType) headers['Content-Type'] = contentType;
-  return Promise.resolve(app.request(url, { method, headers, body }));
-}
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
-
-async function expectProblem(res: Response, status: number, type?: string): Promise<ProblemBody> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  const problem = JSON.parse(text) as ProblemBody;
-  assert.equal(problem.status, status);
-  assert.equal(typeof problem.title, 'string');
-  assert.equal(typeof problem.detail, 'string');
-  assert.match(problem.type, /^https:\/\/baton\.dev\/problems\//);
-  if (type) assert.equal(problem.type, `https://baton.dev/problems/${type}`);
-  assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
-  return problem;
+function request(method: string, url: string, opts: RequestOptions = {}): Promise<Response> {
+  return requestApp(app, method, url, opts);
 }
 
 describe('authentication and roles', () => {

@@ -19,8 +19,9 @@ import type { Policy } from '../../src/domain/policy.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import type { AuditListSchema, HandoffRoutingSchema, RosterEntrySchema, RosterListSchema } from '../../src/api/schemas.js';
 import { workflowIdFor } from '../../workflows/messages.js';
-import { exampleLead } from '../fixtures/leads.js';
+import { designExampleAe, exampleLead } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
+import { expectJson, expectProblem, requestApp, type ProblemBody, type RequestOptions } from './http.js';
 
 const TOKENS = {
   manager: 'tok-mgr-ana',
@@ -43,21 +44,7 @@ const principals = TokenStore.fromTokens([
 ]);
 
 /** The DESIGN §2.6 example AE. */
-const KIM = {
-  id: 'ae-kim',
-  name: 'Kim Lee',
-  email: 'kim@example.com',
-  regions: ['US', 'CA'],
-  employeeBands: [{ min: 50, max: 999 }],
-  industries: [],
-  capacity: 10,
-  weight: 1,
-  senior: false,
-  timeZone: 'America/Chicago',
-  managerId: 'mgr-ana',
-  active: true,
-  outOfOffice: [{ from: '2026-12-22T00:00:00Z', to: '2027-01-02T00:00:00Z' }],
-};
+const KIM = designExampleAe;
 const SAM = { id: 'ae-sam', name: 'Sam Okafor', email: 'sam@example.com', senior: true, timeZone: 'America/New_York' };
 const LENA = { id: 'ae-lena', name: 'Lena Fischer', email: 'lena@example.com', regions: ['GB', 'DE'], timeZone: 'Europe/Berlin' };
 const NOOR = { id: 'ae-noor', name: 'Noor Haddad', email: 'noor@example.com', active: false };
@@ -116,7 +103,7 @@ function fakeClient(fake: FakeTemporal): { client: Client; signals: Signalled[] 
 interface Harness {
   db: Database;
   signals: Signalled[];
-  request(method: string, url: string, opts?: { token?: string; body?: unknown; raw?: string }): Promise<Response>;
+  request(method: string, url: string, opts?: RequestOptions): Promise<Response>;
 }
 
 /** A fresh database and app; with a test, the database is closed when it ends (otherwise close `db` yourself). */
@@ -129,39 +116,8 @@ async function harness(t: TestContext | undefined, fake: FakeTemporal = {}): Pro
   return {
     db,
     signals,
-    request: (method, url, opts = {}) => {
-      const headers: Record<string, string> = {};
-      if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-      const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      return Promise.resolve(app.request(url, { method, headers, body }));
-    },
+    request: (method, url, opts = {}) => requestApp(app, method, url, opts),
   };
-}
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { path: string; message: string }[];
-}
-
-async function expectProblem(res: Response, status: number, type: string): Promise<ProblemBody> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
-  const problem = JSON.parse(text) as ProblemBody;
-  assert.equal(problem.status, status);
-  assert.equal(problem.type, `https://baton.dev/problems/${type}`);
-  assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
-  return problem;
-}
-
-async function expectJson<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  assert.equal(res.status, status, text);
-  return JSON.parse(text) as T;
 }
 
 /** The field paths a validation problem names. */

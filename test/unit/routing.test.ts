@@ -11,6 +11,7 @@ import {
   type RoutingRequest,
 } from '../../src/domain/routing.js';
 import { exampleLead, leadWith, leadWithout, makeAe } from './fixtures.js';
+import { designExampleAe } from '../fixtures/leads.js';
 
 /** Unit tests of the routing core, one decision at a time; simulations over many decisions live in fairness.test.ts. */
 
@@ -48,21 +49,7 @@ describe('selectAe eligibility', () => {
   });
 
   it('the DESIGN §2.6 roster example parses with its defaults', () => {
-    const kim = AeSchema.parse({
-      id: 'ae-kim',
-      name: 'Kim Lee',
-      email: 'kim@example.com',
-      regions: ['US', 'CA'],
-      employeeBands: [{ min: 50, max: 999 }],
-      industries: [],
-      capacity: 10,
-      weight: 1,
-      senior: false,
-      timeZone: 'America/Chicago',
-      managerId: 'mgr-ana',
-      active: true,
-      outOfOffice: [{ from: '2026-12-22T00:00:00Z', to: '2027-01-02T00:00:00Z' }],
-    });
+    const kim = AeSchema.parse(designExampleAe);
     assert.equal(reasonFor(kim), null);
     assert.equal(reasonFor(kim, undefined, { now: Date.parse('2026-12-25T00:00:00Z') }), 'out_of_office');
   });

@@ -1,0 +1,57 @@
+/** Calling the app in-process (`app.request()`) and checking its answers, shared by the API tests. */
+import assert from 'node:assert/strict';
+
+interface App {
+  request(url: string, init: RequestInit): Response | Promise<Response>;
+}
+
+export interface RequestOptions {
+  token?: string;
+  /** A JSON value (sent as `application/json`). */
+  body?: unknown;
+  /** Raw body text. */
+  raw?: string;
+  /** The Content-Type to send; `null` sends none (default: JSON when there is a body). */
+  contentType?: string | null;
+}
+
+export function requestApp(app: App, method: string, url: string, opts: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  const contentType = opts.contentType === undefined ? (body !== undefined ? 'application/json' : undefined) : opts.contentType;
+  if (contentType) headers['Content-Type'] = contentType;
+  return Promise.resolve(app.request(url, { method, headers, body }));
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** Asserts an RFC 9457 problem of `status` (and `type`), with no stack trace, and returns it. */
+export async function expectProblem(res: Response, status: number, type?: string): Promise<ProblemBody> {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
+  const problem = JSON.parse(text) as ProblemBody;
+  assert.equal(problem.status, status);
+  assert.equal(typeof problem.title, 'string');
+  assert.equal(typeof problem.detail, 'string');
+  assert.match(problem.type, /^https:\/\/baton\.dev\/problems\//);
+  if (type) assert.equal(problem.type, `https://baton.dev/problems/${type}`);
+  assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
+  return problem;
+}
+
+/** Asserts the status and returns the parsed JSON body. */
+export async function expectJson<T>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  assert.equal(res.status, status, text);
+  return JSON.parse(text) as T;
+}
