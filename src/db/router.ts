@@ -158,12 +158,16 @@ export class Router {
     return decision;
   }
 
-  /** The AE of the company's latest other hand-off that is still open or was assigned within the window. */
+  /**
+   * The AE of the company's latest other hand-off that is still open, or was assigned within the
+   * window and not given up (an AE who rejected the lead or missed its window does not own the account).
+   */
   private async owner(tx: Sql, request: AssignRequest, domain: string, now: number): Promise<AccountOwner | undefined> {
     const since = new Date(now - (request.ownerWindow ?? DEFAULT_OWNER_WINDOW));
     const { rows } = await tx.query<{ ae_id: string; handoff_id: string }>(
       `SELECT ae_id, handoff_id FROM routing_decisions
-        WHERE company_domain = $1 AND ae_id IS NOT NULL AND handoff_id <> $2 AND (released_at IS NULL OR decided_at >= $3)
+        WHERE company_domain = $1 AND ae_id IS NOT NULL AND handoff_id <> $2
+          AND (released_at IS NULL OR (decided_at >= $3 AND release_reason NOT LIKE 'rejected:%' AND release_reason NOT LIKE 'escalated:%'))
         ORDER BY decided_at DESC, key DESC LIMIT 1`,
       [domain, request.handoffId, since],
     );

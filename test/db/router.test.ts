@@ -167,6 +167,17 @@ function suite(open: Open) {
       assert.deepEqual([outside.aeId, outside.basis, outside.owner], ['ae-b', 'fairness', undefined]);
     });
 
+    it('an AE who rejected the lead or missed its window does not become the account owner', async (t) => {
+      const s = await setUp(t, [ae('ae-a'), ae('ae-b')]);
+      if (!s) return;
+      await s.router.assign(request('h1', 1, { domain: 'acme.example' }));
+      await s.router.release('h1', 'ae-a', 'rejected: conflict');
+      await s.router.assign(request('h2', 1, { domain: 'acme.example' }));
+      await s.router.release('h2', 'ae-b', 'escalated: no senior AE eligible');
+      const next = await s.router.assign(request('h3', 1, { domain: 'acme.example' }));
+      assert.deepEqual([next.basis, next.owner], ['fairness', undefined]);
+    });
+
     it('an open hand-off keeps its AE the owner however old', async (t) => {
       const time = clock();
       const s = await setUp(t, [ae('ae-a'), ae('ae-b')], { now: time.now });
