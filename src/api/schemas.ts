@@ -15,8 +15,9 @@ import {
 import { HandoffIdSchema, LeadSchema, SubmissionSchema } from '../domain/lead.js';
 import { LeadAssessmentSchema } from '../domain/assessment.js';
 import { TIERS } from '../domain/policy.js';
-import { AeSchema } from '../domain/roster.js';
+import { AeSchema, AuditEntrySchema as AuditEntryDocSchema, RosterEntrySchema as RosterEntryDocSchema } from '../domain/roster.js';
 import { RoutingDecisionSchema } from '../domain/routing.js';
+import { InstantSchema } from '../domain/sla-clock.js';
 import { HandoffStateSchema, OUTCOMES, STAGES } from '../domain/state.js';
 
 /**
@@ -72,7 +73,7 @@ export const HandoffIdParams = z.object({
   id: HandoffIdSchema.meta({ example: 'crm-lead-00417' }),
 });
 
-const instant = z.string().meta({ format: 'date-time' });
+const instant = InstantSchema;
 
 /** The read model and the scoring preview are the domain's own schemas. */
 export { HandoffStateSchema };
@@ -128,32 +129,11 @@ export const AeIdParams = z.object({
   id: z.string().meta({ example: 'ae-kim', description: 'The AE id' }),
 });
 
-export const RosterEntrySchema = AeSchema.extend({
-  version: z.number().int().meta({ description: 'Starts at 1; every change adds one.' }),
-  createdAt: instant,
-  updatedAt: instant,
-  load: z
-    .object({
-      open: z.number().int().meta({ description: 'Hand-offs held now (counted against `capacity`)' }),
-      assigned: z.number().int().meta({ description: 'Assignments that counted for fairness, all time' }),
-      served: z.number().meta({ description: 'Fairness position: 1 ÷ weight per counted assignment (lowest goes next)' }),
-      lastAssignedAt: instant.optional(),
-    })
-    .meta({ description: "The router's figures for this AE; roster edits never change them." }),
-}).meta({ id: 'RosterEntry' });
+export const RosterEntrySchema = RosterEntryDocSchema.meta({ id: 'RosterEntry' });
 
 export const RosterListSchema = z.array(RosterEntrySchema).meta({ id: 'RosterList', description: 'The AEs on the roster, by id' });
 
-export const AuditEntrySchema = z
-  .object({
-    at: instant,
-    actor: z.string().meta({ description: 'The principal id that made the change' }),
-    action: z.enum(['create', 'update', 'delete']),
-    changes: z
-      .record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown().optional() }))
-      .meta({ description: 'Per changed field, the value before (`from`) and after (`to`); absent when the field was absent.' }),
-  })
-  .meta({ id: 'AuditEntry' });
+export const AuditEntrySchema = AuditEntryDocSchema.meta({ id: 'AuditEntry' });
 
 export const AuditListSchema = z.array(AuditEntrySchema).meta({ id: 'AeAudit', description: 'The changes to one AE, oldest first' });
 

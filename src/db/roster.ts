@@ -4,26 +4,10 @@
  * a different pool of peers (territory, segment, industry, seniority) or brings them back from
  * inactive marks them to rejoin — levelled with their new peers at their next candidacy.
  */
-import { AeSchema, type Ae } from '../domain/roster.js';
+import { AeSchema, type Ae, type AuditEntry, type RosterEntry } from '../domain/roster.js';
 import { POOL_FIELDS } from '../domain/routing.js';
 import { ROSTER_LOCK } from './router.js';
 import type { Database, Sql } from './database.js';
-
-/** An AE as the roster routes answer it: the document, its version and the router's figures. */
-export interface RosterEntry extends Ae {
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  /** Open hand-offs held now, counted assignments all time, and the fairness position. */
-  load: { open: number; assigned: number; served: number; lastAssignedAt?: string };
-}
-
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: 'create' | 'update' | 'delete';
-  changes: Record<string, { from?: unknown; to?: unknown }>;
-}
 
 /** A roster change refused for a reason the API answers as 409 (not found is `undefined`). */
 export class RosterConflict extends Error {

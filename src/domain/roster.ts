@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClockOverrideSchema, TimeZoneSchema } from './sla-clock.js';
+import { ClockOverrideSchema, InstantSchema, TimeZoneSchema } from './sla-clock.js';
 
 /** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
 export const EmployeeBandSchema = z.strictObject({
@@ -33,3 +33,30 @@ export const AeSchema = z.strictObject({
 });
 export type Ae = z.output<typeof AeSchema>;
 export const RosterSchema = z.array(AeSchema);
+
+/** An AE as the roster routes answer it: the document, its version and the router's figures. */
+export const RosterEntrySchema = AeSchema.extend({
+  version: z.number().int().meta({ description: 'Starts at 1; every change adds one.' }),
+  createdAt: InstantSchema,
+  updatedAt: InstantSchema,
+  load: z
+    .object({
+      open: z.number().int().meta({ description: 'Hand-offs held now (counted against `capacity`)' }),
+      assigned: z.number().int().meta({ description: 'Assignments that counted for fairness, all time' }),
+      served: z.number().meta({ description: 'Fairness position: 1 ÷ weight per counted assignment (lowest goes next)' }),
+      lastAssignedAt: InstantSchema.optional(),
+    })
+    .meta({ description: "The router's figures for this AE; roster edits never change them." }),
+});
+export type RosterEntry = z.infer<typeof RosterEntrySchema>;
+
+/** One audited roster change: who, when, and each changed field before and after. */
+export const AuditEntrySchema = z.object({
+  at: InstantSchema,
+  actor: z.string().meta({ description: 'The principal id that made the change' }),
+  action: z.enum(['create', 'update', 'delete']),
+  changes: z
+    .record(z.string(), z.object({ from: z.unknown().optional(), to: z.unknown().optional() }))
+    .meta({ description: 'Per changed field, the value before (`from`) and after (`to`); absent when the field was absent.' }),
+});
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;

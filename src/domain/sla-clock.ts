@@ -25,6 +25,9 @@ function parseInterval(text: string): [number, number] | undefined {
 }
 
 /** An IANA time zone name (validated against the zone data luxon reads through Intl). */
+/** An instant as the read models carry it: ISO 8601 text (documented as `date-time`). */
+export const InstantSchema = z.string().meta({ format: 'date-time' });
+
 export const TimeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), {
   error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
 });

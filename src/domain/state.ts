@@ -6,6 +6,7 @@ import { LeadSchema } from './lead.js';
 import { TIERS } from './policy.js';
 import { RoutingDecisionSchema } from './routing.js';
 import { ScoreSchema } from './scoring.js';
+import { InstantSchema } from './sla-clock.js';
 
 export const STAGES = ['awaiting_checklist', 'awaiting_assignment', 'assigned', 'accepted', 'contacted', 'closed'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -21,7 +22,7 @@ export const OUTCOMES = [
 ] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-const instant = z.string().meta({ format: 'date-time' });
+const instant = InstantSchema;
 const by = { by: z.string(), at: instant };
 
 export const TimelineEntrySchema = z.object({
