@@ -49,8 +49,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return db;
 }
 
-/** A database wrapping an already open PGlite (tests clone a migrated template this way). */
-export function wrapPglite(lite: PGliteInterface, onClose: () => Promise<void> = () => lite.close()): Database {
+/** A database over an open PGlite. */
+function wrapPglite(lite: PGliteInterface, onClose: () => Promise<void> = () => lite.close()): Database {
   return {
     kind: 'pglite',
     query: (text, params) => lite.query(text, params),
