@@ -1,5 +1,7 @@
 import type { Database } from '../src/db/database.js';
+import { LedgerStore } from '../src/db/ledger.js';
 import { Router, type AssignRequest, type Assignment, type RouterOptions } from '../src/db/router.js';
+import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
 import { Outbox, type Notification } from './notifications.js';
 import { readPolicyFile } from './policy.js';
@@ -18,6 +20,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const router = new Router(deps.db, deps.router);
   const outbox = new Outbox(deps.dataDir, deps.log);
+  const ledger = new LedgerStore(deps.db);
   return {
     /** Loaded once per hand-off; the workflow keeps it (and its version) in state. */
     async loadPolicy(): Promise<Policy> {
@@ -30,6 +33,15 @@ export function createActivities(deps: ActivityDeps) {
     /** Frees the AE's capacity held by this hand-off (closed, returned, reassigned); a no-op when already free. */
     async releaseAe(input: { handoffId: string; aeId: string; reason?: string }): Promise<boolean> {
       return router.release(input.handoffId, input.aeId, input.reason);
+    },
+    /**
+     * Appends timeline entries to the hand-off ledger and refreshes its projection row. Keyed by
+     * workflow id + sequence, so a retry or a replayed call writes nothing twice; while the
+     * database is down it fails and is retried, and the hand-off goes on meanwhile.
+     */
+    async recordEvents(batch: LedgerBatch): Promise<{ inserted: number }> {
+      const { inserted } = await ledger.append(LedgerBatchSchema.parse(batch));
+      return { inserted };
     },
     async notify(notification: Notification): Promise<boolean> {
       return outbox.send(notification);

@@ -34,6 +34,7 @@ import { consecutiveBookingDays } from '../src/domain/booking.js';
 import { draftView, submittedState } from '../src/domain/assessment.js';
 import { formatDuration } from '../src/domain/duration.js';
 import { explainExclusions, explainPick } from '../src/domain/routing.js';
+import { factsOf } from '../src/domain/ledger.js';
 import { mergeLead } from '../src/domain/lead.js';
 import type { Policy } from '../src/domain/policy.js';
 import { scoreLead } from '../src/domain/scoring.js';
@@ -76,6 +77,12 @@ const { loadPolicy, assignAe, releaseAe, notify } = proxyActivities<Activities>(
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/** The ledger waits out a database outage: retried without limit, at most a minute apart. */
+const { recordEvents } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
 const BATON = 'baton';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -84,6 +91,13 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * interventions) keep the single first-contact timer they began with, so their histories replay.
  */
 export const SLA_ENGINE_PATCH = 'sla-engine';
+
+/**
+ * Hand-offs ship their timeline to the PostgreSQL ledger. One started before the ledger existed
+ * ships its whole timeline at its first change after the upgrade (the patch is checked there, not
+ * at start), so the ledger still gets every one of its events.
+ */
+export const LEDGER_PATCH = 'event-ledger';
 
 /** What the router is asked for: any eligible AE, a senior one (escalation), or a named one. */
 interface RouteRequest {
@@ -129,6 +143,9 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   let routingKey: string | undefined;
   /** Set by the roster routes' signal: a hand-off waiting for an eligible AE tries again now. */
   let rosterChanged = false;
+  /** Timeline entries already in the ledger, and whether the playbook is done (ship the rest, then stop). */
+  let shipped = 0;
+  let finishing = false;
 
   const record = (event: string, actor: string, detail?: string, extra: { rule?: string; ref?: string } = {}): void => {
     state.timeline.push({
@@ -425,6 +442,7 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   }
 
   // ---- the playbook ---------------------------------------------------------------------------
+  const ledgerShipped = shipLedger();
   policy = await loadPolicy();
   evaluateDraft();
   const team = teamCalendar(policy);
@@ -445,7 +463,32 @@ export async function handoff(start: HandoffStart): Promise<HandoffState> {
   // A closed hand-off no longer counts against its AE's capacity (idempotent).
   if (state.assignedAe) await releaseAe({ handoffId: state.id, aeId: state.assignedAe, reason: `closed: ${state.outcome}` });
   await condition(allHandlersFinished);
+  finishing = true;
+  await ledgerShipped;
   return state;
+
+  /**
+   * Ships every timeline entry to the ledger, in order, in the background: a database outage
+   * delays the ledger (the activity retries) but never the hand-off.
+   */
+  async function shipLedger(): Promise<void> {
+    let seen = 0;
+    for (;;) {
+      await condition(() => state.timeline.length > seen || finishing);
+      seen = state.timeline.length;
+      if (seen > shipped && patched(LEDGER_PATCH)) {
+        await recordEvents({
+          workflowId,
+          handoffId: state.id,
+          from: shipped,
+          entries: state.timeline.slice(shipped, seen),
+          facts: factsOf(state),
+        });
+        shipped = seen;
+      }
+      if (finishing && seen === state.timeline.length) return;
+    }
+  }
 
   /** Submit → assigned: the hand-off window of the provisional tier; a breach alerts the SDR and their manager. */
   async function watchHandoffWindow(): Promise<void> {
