@@ -1,0 +1,749 @@
+/**
+ * Synthetic hand-offs for the figures (DESIGN §2.7): ledger batches exactly as the hand-off workflow
+ * ships them (its timeline events, in its order, each batch with the facts after it), for tests,
+ * the benchmark and the KPI page's demo. Deterministic: the same options give the same hand-offs.
+ *
+ * Every hand-off also comes with a plain description of what happened to it (who, when, which
+ * windows were missed, the outcome and rating), so a test can compute the expected figures by hand
+ * without the projection fold or SQL. Events after `endingAt` never happen: those hand-offs are
+ * still open, as they would be on a live system.
+ */
+import type { Database, Sql } from '../db/database.js';
+import { LedgerStore } from '../db/ledger.js';
+import type { QUALIFICATION_REASONS, ReportedOutcome, ROUTING_REASONS } from '../domain/actions.js';
+import type { HandoffFacts, LedgerBatch } from '../domain/ledger.js';
+import type { Tier } from '../domain/policy.js';
+import type { Outcome, Stage, TimelineEntry } from '../domain/state.js';
+import { workflowIdFor } from '../../workflows/messages.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The shipped policy's windows (policy/default.yaml), counted in calendar time. */
+const HANDOFF_WINDOW: Record<Tier, number> = { hot: 4 * HOUR, warm: 24 * HOUR, cool: 72 * HOUR };
+const CONTACT_WINDOW: Record<Tier, number> = { hot: 24 * HOUR, warm: 48 * HOUR, cool: 7 * DAY };
+const ESCALATIONS: Record<Tier, number> = { hot: 1, warm: 1, cool: 0 };
+const DRAFT_EXPIRY_FACTOR = 3;
+const FEEDBACK_WINDOW = 14 * DAY;
+const FEEDBACK_REMINDER = 7 * DAY;
+
+export const KPI_SDRS = ['sdr-jo', 'sdr-max', 'sdr-ivy', 'sdr-raj', 'sdr-eli'] as const;
+export const KPI_AES = ['ae-kim', 'ae-lena', 'ae-sam', 'ae-tom', 'ae-uma', 'ae-noor'] as const;
+/** Escalations go to these (they must be among `aes`). */
+export const KPI_SENIOR_AES = ['ae-sam', 'ae-noor'] as const;
+export const QUALITY_ISSUES = [
+  'no-pain-confirmed',
+  'wrong-persona',
+  'missing-budget',
+  'stale-engagement',
+  'no-champion',
+  'timeline-unclear',
+] as const;
+const MANAGER = 'mgr-ana';
+const BATON = 'baton';
+
+type QualificationReason = (typeof QUALIFICATION_REASONS)[number];
+type RoutingReason = (typeof ROUTING_REASONS)[number];
+const QUALIFICATION: readonly QualificationReason[] = [
+  'not_icp_fit',
+  'no_budget',
+  'no_authority',
+  'no_need',
+  'bad_timing',
+  'insufficient_context',
+  'duplicate',
+];
+const ROUTING: readonly RoutingReason[] = ['capacity', 'wrong_territory', 'conflict'];
+
+export interface KpiSeedOptions {
+  /** How many hand-offs. */
+  count: number;
+  /** Submissions are spread evenly at random over this many weeks before `endingAt`. */
+  weeks: number;
+  /** "Now": nothing happens after it (ISO instant or epoch ms). */
+  endingAt: string | number;
+  /** PRNG seed. */
+  seed: number;
+  sdrs?: readonly string[];
+  aes?: readonly string[];
+  /** The senior AEs escalations go to (default: those of KPI_SENIOR_AES that are in `aes`, else the last two). */
+  seniorAes?: readonly string[];
+  /** Prefix of the hand-off ids (default `kpi-<seed>-`). */
+  idPrefix?: string;
+}
+
+/** What happened to one seeded hand-off, in plain terms (the ground truth a test computes figures from). */
+export interface SeededHandoff {
+  handoffId: string;
+  workflowId: string;
+  /** The path the generator took, e.g. `contacted`, `qualification_rejection` (for reading a failure). */
+  scenario: string;
+  company: string;
+  sdr: string;
+  /** Final tier; null when it never got one (draft, not ICP, nurture below threshold). */
+  tier: Tier | null;
+  provisionalTier: Tier;
+  score: number | null;
+  submittedAt: string;
+  /** The first assignment to an AE (null: never assigned). */
+  firstAssignedAt: string | null;
+  /** Every AE it was assigned to, in order. */
+  aes: string[];
+  /** The AE who holds it, or last held it (null: never assigned). */
+  ae: string | null;
+  /** The first contact as the AE reported it (its `at`). */
+  contactedAt: string | null;
+  stage: Stage;
+  /** Outcome on close; null while open. */
+  outcome: Outcome | null;
+  closedAt: string | null;
+  reportedOutcome: ReportedOutcome | null;
+  rating: number | null;
+  qualityIssues: string[];
+  /** The qualification reason it was rejected and returned for (routing rejections are re-routes). */
+  rejectionReason: QualificationReason | null;
+  /** Rejections for a routing reason (each one re-routed). */
+  reroutes: number;
+  escalations: number;
+  handoffWindowMissed: boolean;
+  /** How many first-contact windows were missed (any AE). */
+  contactWindowsMissed: number;
+  /** The batches to append, in order. */
+  batches: LedgerBatch[];
+}
+
+/** A small, fast, seedable PRNG (mulberry32): uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Random {
+  constructor(readonly next: () => number) {}
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  /** A duration in ms, uniform in [min, max], whole seconds. */
+  ms(min: number, max: number): number {
+    return Math.round((min + this.next() * (max - min)) / 1000) * 1000;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+  weighted<T extends string>(weights: Record<T, number>): T {
+    const entries = Object.entries(weights) as [T, number][];
+    let r = this.next() * entries.reduce((sum, [, w]) => sum + w, 0);
+    for (const [key, w] of entries) {
+      r -= w;
+      if (r < 0) return key;
+    }
+    return entries.at(-1)![0];
+  }
+}
+
+const COMPANY_FIRST = ['Acme', 'Northwind', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay', 'Soylent', 'Tyrell'];
+const COMPANY_SECOND = ['Logistics', 'Health', 'Fintech', 'Retail', 'Software', 'Manufacturing', 'Freight', 'Labs'];
+
+/** Some names need quoting in CSV: commas, quotes. */
+function companyName(rnd: Random, i: number): string {
+  const base = `${rnd.pick(COMPANY_FIRST)} ${rnd.pick(COMPANY_SECOND)}`;
+  if (i % 37 === 5) return `${base}, Inc.`;
+  if (i % 53 === 7) return `The "${base}" Group`;
+  return `${base} ${i}`;
+}
+
+/** Stops a hand-off's story at `endingAt`. */
+class Now extends Error {}
+
+/** Builds one hand-off's timeline and batches as the workflow would record and ship them. */
+class Story {
+  readonly entries: TimelineEntry[] = [];
+  readonly batches: LedgerBatch[] = [];
+  private shipped = 0;
+  readonly facts: HandoffFacts;
+  firstAssignedAt: string | null = null;
+  aes: string[] = [];
+  reroutes = 0;
+  contactWindowsMissed = 0;
+
+  constructor(
+    readonly handoffId: string,
+    readonly endingAt: number,
+    facts: HandoffFacts,
+  ) {
+    this.facts = facts;
+  }
+
+  /** Records an event at `at` (applying `change` to the facts first); past `endingAt` the story ends. */
+  record(at: number, event: string, actor: string, detail?: string, rule?: string, change?: (f: HandoffFacts) => void): void {
+    if (at > this.endingAt) throw new Now();
+    change?.(this.facts);
+    this.entries.push({ at: iso(at), actor, event, ...(detail ? { detail } : {}), ...(rule ? { rule } : {}) });
+  }
+
+  /** Ships what was recorded since the last batch, with the facts as they are now. */
+  ship(): void {
+    if (this.entries.length === this.shipped) return;
+    const facts = structuredClone(this.facts);
+    // Absent, not undefined, as factsOf gives them.
+    for (const key of Object.keys(facts) as (keyof HandoffFacts)[]) if (facts[key] === undefined) delete facts[key];
+    this.batches.push({
+      workflowId: workflowIdFor(this.handoffId),
+      handoffId: this.handoffId,
+      from: this.shipped,
+      entries: this.entries.slice(this.shipped),
+      facts,
+    });
+    this.shipped = this.entries.length;
+  }
+
+  close(at: number, outcome: Outcome, reason: string, actor = BATON): void {
+    this.record(at, 'closed', actor, `${outcome}: ${reason}`, undefined, (f) => {
+      f.stage = 'closed';
+      f.outcome = outcome;
+      f.closeReason = reason;
+      f.closedAt = iso(at);
+    });
+  }
+
+  assign(at: number, ae: string, why: string, tier: Tier): void {
+    const contactBy = iso(at + CONTACT_WINDOW[tier]);
+    this.record(at, 'assigned', BATON, `${ae} (${why}); first contact by ${contactBy}`, 'routing', (f) => {
+      if (f.assignedAe && f.assignedAe !== ae) f.previousAes.push(f.assignedAe);
+      f.assignedAe = ae;
+      f.assignedAt = iso(at);
+      f.contactBy = contactBy;
+      f.stage = 'assigned';
+    });
+    this.firstAssignedAt ??= iso(at);
+    this.aes.push(ae);
+  }
+
+  /** The AE gives the lead up (a routing rejection): it waits for another AE. */
+  unassign(): void {
+    const f = this.facts;
+    if (f.assignedAe) f.previousAes.push(f.assignedAe);
+    delete f.assignedAe;
+    delete f.contactBy;
+    f.stage = 'awaiting_assignment';
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** `count` hand-offs submitted over `weeks` weeks up to `endingAt`, with every path the playbook has. */
+export function seedKpiHandoffs(options: KpiSeedOptions): SeededHandoff[] {
+  const rnd = new Random(mulberry32(options.seed));
+  const endingAt = typeof options.endingAt === 'number' ? options.endingAt : Date.parse(options.endingAt);
+  const sdrs = options.sdrs ?? KPI_SDRS;
+  const aes = options.aes ?? KPI_AES;
+  const seniors =
+    options.seniorAes ??
+    (aes.filter((a) => (KPI_SENIOR_AES as readonly string[]).includes(a)).length >= 2
+      ? aes.filter((a) => (KPI_SENIOR_AES as readonly string[]).includes(a))
+      : aes.slice(-2));
+  if (aes.length < 3 || seniors.length < 2) throw new Error('the seed needs at least three AEs, two of them senior');
+  const prefix = options.idPrefix ?? `kpi-${options.seed}-`;
+  const span = options.weeks * 7 * DAY;
+  const start = endingAt - span;
+  const out: SeededHandoff[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const submittedAt = start + rnd.ms(0, span - MINUTE);
+    out.push(oneHandoff(rnd, `${prefix}${String(i).padStart(6, '0')}`, i, submittedAt, endingAt, sdrs, aes, seniors));
+  }
+  return out;
+}
+
+function oneHandoff(
+  rnd: Random,
+  handoffId: string,
+  i: number,
+  t0: number,
+  endingAt: number,
+  sdrs: readonly string[],
+  aes: readonly string[],
+  seniors: readonly string[],
+): SeededHandoff {
+  const sdr = sdrs[i % sdrs.length]!;
+  const company = companyName(rnd, i);
+  const kind = rnd.weighted({ qualified: 80, notIcp: 6, nurture: 9, withdrawn: 2, expired: 3 });
+  const tier: Tier = rnd.weighted({ hot: 25, warm: 35, cool: 40 });
+  const score =
+    kind === 'nurture' ? rnd.int(20, 49) : tier === 'hot' ? rnd.int(80, 100) : tier === 'warm' ? rnd.int(65, 79) : rnd.int(50, 64);
+  // A draft's provisional tier may differ from where it ends up; a complete submission's is its tier.
+  const draft = kind === 'withdrawn' || kind === 'expired' || rnd.chance(0.15);
+  const provisionalTier: Tier = kind === 'qualified' && !(draft && rnd.chance(0.3)) ? tier : rnd.pick(['hot', 'warm', 'cool'] as const);
+  const handoffBy = t0 + HANDOFF_WINDOW[provisionalTier];
+  const story = new Story(handoffId, endingAt, {
+    stage: 'awaiting_checklist',
+    sdrId: sdr,
+    previousAes: [],
+    provisionalTier,
+    company,
+    escalations: 0,
+    handoffWindowMissed: false,
+    submittedAt: iso(t0),
+    handoffBy: iso(handoffBy),
+  });
+  let scenario: string = kind;
+  let reportedOutcome: ReportedOutcome | null = null;
+  let rating: number | null = null;
+  let qualityIssues: string[] = [];
+  let rejectionReason: QualificationReason | null = null;
+  let gotTier = false;
+  let scored = false;
+
+  /** The workflow records a missed hand-off window at its deadline if nobody was assigned by then. */
+  const handoffWindowUntil = (at: number): void => {
+    if (at > handoffBy && !story.facts.handoffWindowMissed) {
+      story.record(
+        handoffBy,
+        'handoff_window_missed',
+        BATON,
+        `not assigned within the ${provisionalTier} hand-off window`,
+        `tiers.${provisionalTier}.handoffWindow`,
+        (f) => {
+          f.handoffWindowMissed = true;
+        },
+      );
+      story.ship();
+    }
+  };
+
+  try {
+    story.record(t0, 'submitted', sdr, draft ? 'draft; missing: urgency.budget, nextStep' : 'complete');
+    let ready = t0;
+    if (draft) {
+      story.ship();
+      if (kind === 'withdrawn') {
+        const at = t0 + rnd.ms(10 * MINUTE, 2 * HANDOFF_WINDOW[provisionalTier]);
+        handoffWindowUntil(at);
+        story.close(at, 'withdrawn', 'duplicate of another lead', sdr);
+        story.ship();
+        throw new Now();
+      }
+      if (kind === 'expired') {
+        const expiresAt = t0 + DRAFT_EXPIRY_FACTOR * HANDOFF_WINDOW[provisionalTier];
+        const update = t0 + rnd.ms(5 * MINUTE, HOUR);
+        story.record(update, 'checklist_updated', sdr, 'missing: urgency.budget');
+        story.ship();
+        handoffWindowUntil(expiresAt);
+        story.record(expiresAt, 'draft_expired', BATON, 'missing: urgency.budget', 'draftExpiryFactor');
+        story.close(expiresAt, 'expired', 'checklist still incomplete');
+        story.ship();
+        throw new Now();
+      }
+      // Completed later, sometimes after the hand-off window.
+      ready =
+        t0 +
+        (rnd.chance(0.3) ? rnd.ms(HANDOFF_WINDOW[provisionalTier], 2.5 * HANDOFF_WINDOW[provisionalTier]) : rnd.ms(10 * MINUTE, 3 * HOUR));
+      handoffWindowUntil(ready);
+      story.record(ready, 'checklist_updated', sdr, 'checklist complete');
+    }
+    story.record(ready, 'checklist_completed', BATON);
+    if (kind === 'notIcp') {
+      story.record(ready, 'icp_failed', BATON, 'employees 20 is below the minimum 50', 'icp');
+      story.close(ready, 'not_icp', 'outside the ICP: icp.minEmployees');
+      story.ship();
+      throw new Now();
+    }
+    story.record(ready, 'scored', BATON, `${score} = fit + engagement + intent`, undefined, (f) => {
+      f.score = score;
+    });
+    scored = true;
+    if (kind === 'nurture') {
+      story.close(ready, 'nurture', `score ${score} below the threshold 50`);
+      story.ship();
+      throw new Now();
+    }
+    story.record(ready, 'tiered', BATON, tier, `tiers.${tier}.minScore`, (f) => {
+      f.tier = tier;
+      f.stage = 'awaiting_assignment';
+    });
+    gotTier = true;
+    story.ship();
+
+    // Routing: usually at once; sometimes nobody is eligible for hours.
+    let at = ready + rnd.ms(2_000, 90_000);
+    if (rnd.chance(0.08)) {
+      scenario = 'no_eligible_ae';
+      story.record(at, 'no_eligible_ae', BATON, 'every AE in the territory is at capacity', 'routing.retryEvery');
+      story.ship();
+      at += rnd.ms(HOUR, 3 * HANDOFF_WINDOW[tier]);
+    }
+    handoffWindowUntil(at);
+    const held = new Set<string>();
+    let ae = rnd.pick(aes);
+    held.add(ae);
+    story.assign(at, ae, 'furthest below their weighted share', tier);
+    story.ship();
+
+    // The AEs' turns: each assignment runs a fresh first-contact window.
+    let contactedAt: number | undefined;
+    let recordedAt = 0;
+    let routingRejections = 0;
+    let intervened = false;
+    for (let turn = 0; contactedAt === undefined; turn++) {
+      const assignedAt = at;
+      const contactBy = assignedAt + CONTACT_WINDOW[tier];
+      const window = CONTACT_WINDOW[tier];
+      const behaviour =
+        turn > 0 && story.facts.escalations > 0
+          ? rnd.weighted({ contact: 70, miss: 30 })
+          : rnd.weighted({
+              contact: 66,
+              qualification: 10,
+              routing: routingRejections < 1 ? 6 : 0,
+              miss: 12,
+              intervention: intervened ? 0 : 4,
+              silent: 2,
+            });
+      if (behaviour !== 'contact' && behaviour !== 'silent') scenario = behaviour === 'miss' ? 'contact_window_missed' : behaviour;
+      if (behaviour === 'routing' || behaviour === 'qualification') {
+        const acceptedFirst = rnd.chance(0.3);
+        const rejectAt = assignedAt + rnd.ms(10 * MINUTE, 0.45 * window);
+        if (acceptedFirst) {
+          story.record(assignedAt + rnd.ms(MINUTE, 5 * MINUTE), 'accepted', ae, undefined, undefined, (f) => void (f.stage = 'accepted'));
+          story.ship();
+        }
+        if (behaviour === 'routing') {
+          const reason = rnd.pick(ROUTING);
+          story.record(rejectAt, 'rejected', ae, reason, undefined, (f) => {
+            f.rejection = { reason, rerouted: true };
+            story.unassign();
+          });
+          story.ship();
+          routingRejections++;
+          story.reroutes++;
+          at = rejectAt + rnd.ms(2_000, 60_000);
+          ae = rnd.pick(aes.filter((a) => !held.has(a)));
+          held.add(ae);
+          story.assign(at, ae, 'furthest below their weighted share', tier);
+          story.ship();
+          continue;
+        }
+        const reason = rnd.pick(QUALIFICATION);
+        story.record(rejectAt, 'rejected', ae, `${reason}: not what the checklist said`, undefined, (f) => {
+          f.rejection = { reason, rerouted: false };
+        });
+        rejectionReason = reason;
+        story.close(rejectAt, 'returned_to_sdr', reason, ae);
+        story.ship();
+        throw new Now();
+      }
+      if (behaviour === 'intervention') {
+        intervened = true;
+        const kindOf = rnd.weighted({ reassign: 45, escalate: 30, returnToSdr: 25 });
+        const when = assignedAt + rnd.ms(HOUR, 0.7 * window);
+        if (kindOf === 'returnToSdr') {
+          story.record(when, 'returned_to_sdr', MANAGER, 'lead went cold: SDR to re-qualify', 'intervention.returnToSdr');
+          story.close(when, 'returned_to_sdr', 'lead went cold: SDR to re-qualify', MANAGER);
+          story.ship();
+          scenario = 'manager_return';
+          throw new Now();
+        }
+        const pool = kindOf === 'escalate' ? seniors.filter((a) => !held.has(a) && a !== ae) : aes.filter((a) => !held.has(a));
+        if (pool.length === 0) continue;
+        const to = rnd.pick(pool);
+        story.record(
+          when,
+          kindOf === 'escalate' ? 'escalated' : 'reassigned',
+          MANAGER,
+          `from ${ae} to ${to}`,
+          `intervention.${kindOf}`,
+          (f) => {
+            if (kindOf === 'escalate') f.escalations++;
+          },
+        );
+        ae = to;
+        held.add(ae);
+        at = when;
+        story.assign(at, ae, `named by ${MANAGER}`, tier);
+        story.ship();
+        scenario = `manager_${kindOf}`;
+        continue;
+      }
+      if (behaviour === 'miss' || behaviour === 'silent') {
+        // Reminders at 50 % and 80 % of the window, then the window is missed.
+        for (const [n, fraction] of [0.5, 0.8].entries()) {
+          story.record(
+            assignedAt + fraction * window,
+            'reminder',
+            BATON,
+            `${ae}: ${fraction * 100} % of the ${tier} window has passed`,
+            `tiers.${tier}.reminders[${n}]`,
+          );
+          story.ship();
+        }
+        story.record(
+          contactBy,
+          'contact_window_missed',
+          BATON,
+          `${ae} made no contact within the ${tier} window`,
+          `tiers.${tier}.contactWindow`,
+        );
+        story.contactWindowsMissed++;
+        if (story.facts.escalations < ESCALATIONS[tier]) {
+          story.record(
+            contactBy,
+            'escalated',
+            BATON,
+            `${ae} missed the ${tier} first-contact window: to a senior AE`,
+            `tiers.${tier}.escalations`,
+            (f) => {
+              f.escalations++;
+            },
+          );
+          story.ship();
+          const senior = seniors.filter((a) => !held.has(a));
+          if (senior.length === 0) {
+            // Every senior AE has had it: the holder gives it up and it waits for the roster to change.
+            story.record(contactBy, 'no_eligible_ae', BATON, 'no senior AE: every one has had this hand-off', 'routing.retryEvery', () =>
+              story.unassign(),
+            );
+            story.ship();
+            scenario = 'no_senior_ae';
+            throw new Now();
+          }
+          at = contactBy + rnd.ms(2_000, 60_000);
+          ae = rnd.pick(senior);
+          held.add(ae);
+          story.assign(at, ae, 'senior AE; furthest below their weighted share', tier);
+          story.ship();
+          continue;
+        }
+        story.record(
+          contactBy,
+          'returned_to_sdr',
+          BATON,
+          `${ae} missed the ${tier} first-contact window; escalations used up`,
+          `tiers.${tier}.onExhausted`,
+        );
+        story.close(contactBy, 'returned_to_sdr', 'sla_missed');
+        story.ship();
+        throw new Now();
+      }
+      // Contact within the window, sometimes after a reminder; sometimes accepted first.
+      const late = rnd.chance(0.35);
+      recordedAt = assignedAt + (late ? rnd.ms(0.5 * window + MINUTE, 0.98 * window) : rnd.ms(5 * MINUTE, 0.49 * window));
+      if (rnd.chance(0.6)) {
+        story.record(
+          assignedAt + rnd.ms(MINUTE, Math.min(HOUR, recordedAt - assignedAt - MINUTE)),
+          'accepted',
+          ae,
+          undefined,
+          undefined,
+          (f) => {
+            f.stage = 'accepted';
+          },
+        );
+        story.ship();
+      }
+      if (late) {
+        story.record(
+          assignedAt + 0.5 * window,
+          'reminder',
+          BATON,
+          `${ae}: 50 % of the ${tier} window has passed`,
+          `tiers.${tier}.reminders[0]`,
+        );
+        story.ship();
+        if (recordedAt > assignedAt + 0.8 * window) {
+          story.record(
+            assignedAt + 0.8 * window,
+            'reminder',
+            BATON,
+            `${ae}: 80 % of the ${tier} window has passed`,
+            `tiers.${tier}.reminders[1]`,
+          );
+          story.ship();
+        }
+      }
+      // The AE may say when the contact happened (earlier than now, never before the assignment).
+      const reported = rnd.chance(0.4) ? Math.max(assignedAt, recordedAt - rnd.ms(MINUTE, 2 * HOUR)) : recordedAt;
+      const channel = rnd.pick(['call', 'email', 'meeting', 'linkedin'] as const);
+      story.record(recordedAt, 'contacted', ae, `${channel} at ${iso(reported)}`, undefined, (f) => {
+        f.contactedAt = iso(reported);
+        f.stage = 'contacted';
+      });
+      story.ship();
+      contactedAt = reported;
+    }
+
+    // Outcome and feedback within the feedback window (a reminder at 7 days), else it lapses.
+    const outcome = rnd.weighted<ReportedOutcome | 'none'>({ opportunity: 32, disqualified: 22, no_show: 16, nurture: 18, none: 12 });
+    const rated = outcome !== 'none' ? rnd.chance(0.9) : rnd.chance(0.3);
+    const reminderAt = recordedAt + FEEDBACK_REMINDER;
+    const windowEnd = recordedAt + FEEDBACK_WINDOW;
+    const slow = rnd.chance(0.2);
+    const when = (): number => recordedAt + (slow ? rnd.ms(FEEDBACK_REMINDER + HOUR, FEEDBACK_WINDOW - HOUR) : rnd.ms(HOUR, 5 * DAY));
+    const steps: { at: number; run: () => void }[] = [];
+    if (outcome !== 'none') {
+      const at = when();
+      steps.push({
+        at,
+        run: () => {
+          story.record(at, 'outcome_reported', ae, outcome, undefined, (f) => void (f.reportedOutcome = outcome));
+          reportedOutcome = outcome;
+        },
+      });
+    }
+    if (rated) {
+      const r = ratingFor(rnd, outcome);
+      const issues = issuesFor(rnd, r);
+      const at = when();
+      steps.push({
+        at,
+        run: () => {
+          story.record(
+            at,
+            'feedback_submitted',
+            ae,
+            `rating ${r}${issues.length ? `; issues: ${issues.join(', ')}` : ''}`,
+            undefined,
+            (f) => {
+              f.rating = r;
+              f.qualityIssues = issues;
+            },
+          );
+          rating = r;
+          qualityIssues = issues;
+        },
+      });
+    }
+    steps.sort((a, b) => a.at - b.at);
+    const both = outcome !== 'none' && rated;
+    let reminded = false;
+    for (const step of steps) {
+      if (!reminded && step.at > reminderAt) {
+        story.record(reminderAt, 'feedback_reminder', BATON, 'outcome and feedback due', 'feedback.reminder');
+        story.ship();
+        reminded = true;
+      }
+      step.run();
+      story.ship();
+    }
+    if (both) {
+      story.close(steps.at(-1)!.at, outcome, 'reported');
+    } else {
+      if (!reminded) {
+        story.record(reminderAt, 'feedback_reminder', BATON, 'outcome and feedback due', 'feedback.reminder');
+        story.ship();
+      }
+      story.close(windowEnd, outcome === 'none' ? 'nurture' : outcome, 'feedback_window_elapsed');
+    }
+    story.ship();
+    if (scenario === 'qualified') scenario = 'contacted';
+  } catch (err) {
+    if (!(err instanceof Now)) throw err;
+    story.ship();
+    if (scenario === 'qualified') scenario = 'open';
+  }
+
+  const f = story.facts;
+  return {
+    handoffId,
+    workflowId: workflowIdFor(handoffId),
+    scenario,
+    company,
+    sdr,
+    tier: gotTier ? tier : null,
+    provisionalTier,
+    score: scored ? score : null,
+    submittedAt: iso(t0),
+    firstAssignedAt: story.firstAssignedAt,
+    aes: story.aes,
+    ae: story.aes.at(-1) ?? null,
+    contactedAt: f.contactedAt ?? null,
+    stage: f.stage,
+    outcome: f.outcome ?? null,
+    closedAt: f.closedAt ?? null,
+    reportedOutcome,
+    rating,
+    qualityIssues,
+    rejectionReason,
+    reroutes: story.reroutes,
+    escalations: f.escalations,
+    handoffWindowMissed: f.handoffWindowMissed,
+    contactWindowsMissed: story.contactWindowsMissed,
+    batches: story.batches,
+  };
+}
+
+function ratingFor(rnd: Random, outcome: ReportedOutcome | 'none'): number {
+  switch (outcome) {
+    case 'opportunity':
+      return rnd.pick([3, 4, 4, 5, 5, 5]);
+    case 'disqualified':
+      return rnd.pick([1, 1, 2, 2, 3]);
+    case 'no_show':
+      return rnd.pick([2, 2, 3, 3, 4]);
+    default:
+      return rnd.int(1, 5);
+  }
+}
+
+function issuesFor(rnd: Random, rating: number): string[] {
+  const n = rating >= 4 ? (rnd.chance(0.2) ? 1 : 0) : rating === 3 ? rnd.int(0, 1) : rnd.int(1, 3);
+  const issues = new Set<string>();
+  while (issues.size < n) issues.add(rnd.pick(QUALITY_ISSUES));
+  return [...issues];
+}
+
+export interface WriteKpiSeedOptions {
+  /** Hand-offs whose batches share one transaction (default 50). */
+  perTransaction?: number;
+  /** Transactions in flight at once (default 1; only a server runs them in parallel). */
+  concurrency?: number;
+  onProgress?: (done: number) => void;
+}
+
+/**
+ * Appends the hand-offs' batches through the ledger store (events and projection), several
+ * hand-offs per transaction. Idempotent like the store: writing the same seed twice adds nothing.
+ */
+export async function writeKpiSeed(db: Database, items: readonly SeededHandoff[], options: WriteKpiSeedOptions = {}): Promise<number> {
+  const per = options.perTransaction ?? 50;
+  const chunks: SeededHandoff[][] = [];
+  for (let i = 0; i < items.length; i += per) chunks.push(items.slice(i, i + per));
+  let next = 0;
+  let done = 0;
+  let inserted = 0;
+  const worker = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++]!;
+      inserted += await db.transaction(async (tx) => {
+        // The store opens a transaction per append; inside this one, each append joins it.
+        const store = new LedgerStore(joined(tx, db.kind));
+        let n = 0;
+        for (const item of chunk) for (const batch of item.batches) n += (await store.append(batch)).inserted;
+        return n;
+      });
+      done += chunk.length;
+      options.onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, worker));
+  return inserted;
+}
+
+/** A Database whose transactions are the enclosing one. */
+function joined(tx: Sql, kind: Database['kind']): Database {
+  return {
+    kind,
+    query: (text, params) => tx.query(text, params),
+    exec: (script) => tx.exec(script),
+    transaction: (fn) => fn(tx),
+    close: () => Promise.resolve(),
+  };
+}
