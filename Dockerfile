@@ -3,7 +3,8 @@
 # Baton runs its TypeScript directly with tsx, and tsx is a devDependency, so this image installs
 # the full lockfile (`npm ci`) in a build stage rather than `--omit=dev`; the build stage also
 # bundles the workflow code once, so a stray Node import under workflows/ fails the image build
-# and the worker starts from the prebuilt bundle instead of bundling at every start.
+# and the worker starts from the prebuilt bundle instead of bundling at every start. It also bundles the
+# KPI page's script (dist/dashboard/app.js; .dockerignore keeps a local dist/ out of the image).
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -11,6 +12,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN node --import tsx scripts/build-workflows.ts
+RUN node --import tsx scripts/build-dashboard.ts
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

@@ -93,6 +93,30 @@ if (reason) {
   if (fs.existsSync(hidden)) fs.utimesSync(hidden, now, now);
 }
 
+// The KPI page's script bundle (dist/dashboard/app.js): rebuilt when missing or older than its sources.
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(file) : (mtime(file) ?? 0));
+  }
+  return newest;
+}
+const dashboardBundle = mtime(path.join(root, 'dist', 'dashboard', 'app.js'));
+const dashboardSources = Math.max(
+  newestMtime(path.join(root, 'src', 'dashboard')),
+  mtime(path.join(root, 'scripts', 'build-dashboard.ts')) ?? 0,
+  mtime(path.join(root, 'node_modules', 'chart.js', 'package.json')) ?? 0,
+);
+if (dashboardBundle === undefined || dashboardBundle < dashboardSources) {
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-dashboard.ts'], { cwd: root, stdio: 'inherit' });
+  if (built.error) throw built.error;
+  if (built.status !== 0) {
+    console.error(`baton setup: building the KPI page's script failed (exit ${built.status}); see npm run build:dashboard`);
+    process.exit(built.status ?? 1);
+  }
+}
+
 const ensure = spawnSync(process.execPath, ['--import', 'tsx', 'src/temporal/ensure-binaries.ts', '--quiet'], {
   cwd: root,
   stdio: 'inherit',
