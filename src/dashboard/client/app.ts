@@ -205,7 +205,19 @@ function trendChart(data: DashboardData): Chart {
     },
     options: {
       interaction: { mode: 'index', intersect: false },
-      scales: { y: percentAxis, x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } } },
+      scales: {
+        y: percentAxis,
+        x: {
+          grid: { display: false },
+          // `2026-W47` → `W47` on the axis; the tooltip keeps the year.
+          ticks: {
+            maxRotation: 0,
+            callback(value) {
+              return this.getLabelForValue(Number(value)).replace(/^\d{4}-/, '');
+            },
+          },
+        },
+      },
       plugins: {
         legend: { position: 'bottom', labels: { usePointStyle: true, pointStyle: 'line' } },
         tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${formatRate(item.parsed.y)}` } },
