@@ -9,6 +9,7 @@ import { createRouter, type ApiDeps, type AppEnv } from './router.js';
 import { aeRoutes } from './routes/aes.js';
 import { handoffRoutes } from './routes/handoffs.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { temporalProblem } from './temporal.js';
 
@@ -33,6 +34,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/handoffs', handoffRoutes(deps));
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
+  app.route('/v1', metricsRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
@@ -56,6 +58,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
           description: 'Maintain the AE roster the router picks from (managers and admins; ops read), with its audit trail',
         },
         { name: 'scoring', description: 'Preview the scoring matrix' },
+        { name: 'figures', description: 'Hand-off figures and the weekly SDR–AE sync report (scoped to your own for SDRs and AEs)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
     });
