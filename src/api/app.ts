@@ -7,6 +7,7 @@ import { MAX_BODY_BYTES } from './body.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { createRouter, type ApiDeps, type AppEnv } from './router.js';
 import { aeRoutes } from './routes/aes.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { handoffRoutes } from './routes/handoffs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
   app.route('/v1', metricsRoutes(deps));
+  app.route('/dashboard', dashboardRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
