@@ -7,7 +7,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type Activities } from '../../activities/index.js';
 import { repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { RosterStore } from '../../src/db/roster.js';
@@ -47,13 +47,20 @@ export interface Harness {
   /** Starts a hand-off and returns its handle. */
   start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string): Promise<HandoffHandle>;
   state(handle: HandoffHandle): Promise<HandoffState>;
-  /** Runs `fn` while a worker polls; the worker stops afterwards. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` while a new worker polls (a second call is a worker restart: an empty cache, the history replayed); the worker stops afterwards. */
+  run<T>(fn: () => Promise<T>, worker?: { maxCachedWorkflows?: number }): Promise<T>;
   teardown(): Promise<void>;
 }
 
 /** A time-skipping test server with a roster and the shipped policy (or the one given). */
-export async function createHarness(opts: { roster?: Ae[]; policyFile?: string } = {}): Promise<Harness> {
+export async function createHarness(
+  opts: {
+    roster?: Ae[];
+    policyFile?: string;
+    /** Wraps the real activities (a test makes one fail, or lose its reply). */
+    activities?: (real: Activities) => Activities;
+  } = {},
+): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await testServerExecutable() } });
   // The time-skipping server has no visibility, but it refuses upserts of unregistered attributes.
   await env.connection.operatorService.addSearchAttributes({
@@ -64,12 +71,13 @@ export async function createHarness(opts: { roster?: Ae[]; policyFile?: string }
   const db = await testDatabase();
   await new RosterStore(db).seed(opts.roster ?? testRoster, 'test');
   const taskQueue = `baton-test-${Math.random().toString(36).slice(2)}`;
-  const activities = createActivities({
+  const real = createActivities({
     policyFile: opts.policyFile ?? path.join(repoRoot, 'policy', 'default.yaml'),
     dataDir,
     db,
     log: () => undefined,
   });
+  const activities = opts.activities ? opts.activities(real) : real;
   const code = await workflowBundle();
   return {
     env,
@@ -83,8 +91,8 @@ export async function createHarness(opts: { roster?: Ae[]; policyFile?: string }
     async state(handle) {
       return handle.query(stateQuery);
     },
-    async run(fn) {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: code, activities });
+    async run(fn, options = {}) {
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: code, activities, ...options });
       return worker.runUntil(fn);
     },
     async teardown() {
