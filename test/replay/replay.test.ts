@@ -6,13 +6,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
-import { SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
+import { LEDGER_PATCH, SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { historyFromJSON } from './history-json.js';
 
 /** Recorded by `test/replay/record.ts`; fewer files than this means histories went missing. */
 const HISTORIES = path.join(import.meta.dirname, '..', 'histories');
-const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3 };
+const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23 };
+/** The patches each version's hand-offs were started with (v4: the ledger). */
+const PATCHES: Record<string, string[]> = { v1: [], v2: [SLA_ENGINE_PATCH], v3: [SLA_ENGINE_PATCH], v4: [SLA_ENGINE_PATCH, LEDGER_PATCH] };
 
 const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
 
@@ -33,11 +35,17 @@ describe('recorded hand-off histories replay against the current workflow code',
     });
   }
 
-  it(`v1 hand-offs predate the ${SLA_ENGINE_PATCH} patch and later ones carry its marker, so both branches replay`, async () => {
+  it(`each version carries the patch markers of its code (v2: ${SLA_ENGINE_PATCH}; v4: also ${LEDGER_PATCH}), so every branch replays`, async () => {
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
-      const marked = (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
-      assert.equal(marked, !file.startsWith('v1-'), `${file}: patch marker ${marked ? 'present' : 'missing'}`);
+      const patches = (history.events ?? []).flatMap((e) => {
+        const attrs = e.markerRecordedEventAttributes;
+        const payload = attrs?.markerName === 'core_patch' ? attrs.details?.['patch-data']?.payloads?.[0] : undefined;
+        return payload ? [defaultPayloadConverter.fromPayload<{ id: string }>(payload).id] : [];
+      });
+      const expected = PATCHES[file.split('-')[0]!];
+      assert.ok(expected, `${file}: no known version prefix`);
+      assert.deepEqual(patches, expected, `${file}: patch markers`);
     }
   });
 
