@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { LedgerStore } from '../../src/db/ledger.js';
+import { seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../../src/dev/kpi-seed.js';
+import type { LedgerBatch } from '../../src/domain/ledger.js';
+import { testDatabase } from '../support/db.js';
+import { usePostgres } from '../support/postgres.js';
+
+/**
+ * The ledger store against both databases: appends are idempotent by workflow id + sequence (a
+ * retry, an overlapping batch, two writers at once), and the backfill rebuilds exactly the
+ * projection the appends kept.
+ */
+
+type Open = (t: TestContext) => Promise<Database | undefined>;
+
+async function count(db: Database, table: string): Promise<number> {
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+}
+
+/** Every projection row, ordered, as the store reads them. */
+async function projections(db: Database): Promise<unknown[]> {
+  const { rows } = await db.query<{ handoff_id: string }>('SELECT handoff_id FROM handoff_projection ORDER BY handoff_id');
+  const store = new LedgerStore(db);
+  return Promise.all(rows.map((r) => store.projection(r.handoff_id)));
+}
+
+/** A seeded hand-off that went the whole way, with several batches. */
+function seeded(count = 40): SeededHandoff[] {
+  return seedKpiHandoffs({ count, weeks: 2, endingAt: '2026-11-20T00:00:00Z', seed: 7 });
+}
+
+function suite(open: Open) {
+  it('a repeated or overlapping batch inserts nothing twice; sequence numbers stay gapless', async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const store = new LedgerStore(db);
+    const item = seeded().find((s) => s.batches.length >= 4)!;
+    const total = item.batches.reduce((n, b) => n + b.entries.length, 0);
+    for (const batch of item.batches) {
+      const first = await store.append(batch);
+      assert.equal(first.inserted, batch.entries.length);
+      const again = await store.append(batch);
+      assert.equal(again.inserted, 0, 'a retried batch writes nothing');
+      assert.deepEqual(again.projection, first.projection);
+    }
+    // A batch that overlaps what is there (a replay shipped from an earlier point) adds only the new part.
+    const all: LedgerBatch = {
+      ...item.batches.at(-1)!,
+      from: 0,
+      entries: item.batches.flatMap((b) => b.entries),
+    };
+    assert.equal((await store.append(all)).inserted, 0);
+    const events = await store.events(item.handoffId);
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      [...Array(total).keys()],
+    );
+    const projection = await store.projection(item.handoffId);
+    assert.equal(projection?.events, total);
+    assert.equal(projection?.lastSeq, total - 1);
+  });
+
+  it('two writers of the same batches at once leave one row per event', async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const store = new LedgerStore(db);
+    const items = seeded(10);
+    const results = await Promise.all(
+      [0, 1].map(async () => {
+        let inserted = 0;
+        for (const item of items) for (const batch of item.batches) inserted += (await store.append(batch)).inserted;
+        return inserted;
+      }),
+    );
+    const total = items.reduce((n, i) => n + i.batches.reduce((m, b) => m + b.entries.length, 0), 0);
+    assert.equal(results[0]! + results[1]!, total, 'between them the writers inserted every event once');
+    assert.equal(await count(db, 'handoff_events'), total);
+    assert.equal(await count(db, 'handoff_projection'), items.length);
+  });
+
+  it('the backfill rebuilds the projection the appends kept, repairs edited rows and drops orphans', async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const store = new LedgerStore(db);
+    const items = seeded(60);
+    await writeKpiSeed(db, items);
+    const kept = await projections(db);
+    assert.equal(kept.length, 60);
+
+    await db.query(`UPDATE handoff_projection SET stage = 'closed', rating = 1 WHERE handoff_id = $1`, [items[0]!.handoffId]);
+    await db.query(`DELETE FROM handoff_projection WHERE handoff_id = $1`, [items[1]!.handoffId]);
+    await db.query(
+      `INSERT INTO handoff_projection (handoff_id, workflow_id, stage, provisional_tier, sdr_id, submitted_at, handoff_by, last_seq, events)
+       VALUES ('ghost', 'handoff-ghost', 'closed', 'hot', 'sdr-x', now(), now(), 0, 1)`,
+    );
+    let progress = 0;
+    const result = await store.backfill({ batchSize: 16, onProgress: (done) => (progress = done) });
+    assert.equal(result.handoffs, 60);
+    assert.equal(result.events, await count(db, 'handoff_events'));
+    assert.equal(progress, 60);
+    assert.deepEqual(await projections(db), kept);
+  });
+}
+
+describe('embedded PGlite', () => {
+  suite(async (t) => {
+    const db = await testDatabase();
+    t.after(() => db.close());
+    return db;
+  });
+});
+
+describe('PostgreSQL server', () => {
+  const server = usePostgres();
+  suite(async (t) => {
+    const url = await server.database(t);
+    if (!url) return undefined;
+    const db = await openDatabase({ url, poolSize: 4 });
+    t.after(() => db.close());
+    return db;
+  });
+});
