@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LedgerStore } from '../../src/db/ledger.js';
+import type { Metrics } from '../../src/domain/metrics.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import {
   AssignedAeKey,
@@ -104,6 +106,22 @@ describe('hand-off lifecycle over HTTP', () => {
       const finalAttributes = (await handle.describe()).typedSearchAttributes;
       assert.equal(finalAttributes.get(HandoffStageKey), 'closed');
       assert.equal(finalAttributes.get(HandoffOutcomeKey), 'opportunity');
+
+      // The ledger holds the timeline entry for entry, and the figures count the hand-off.
+      const final = await handle.result();
+      const ledger = await new LedgerStore(lane.db).events(id);
+      assert.deepEqual(
+        ledger.map((e) => [e.seq, e.event, e.at]),
+        final.timeline.map((e, i) => [i, e.event, e.at]),
+      );
+      const figures = await lane.as('mgr-ana').get<Metrics>('/v1/metrics');
+      assert.equal(figures.status, 200, figures.text);
+      assert.deepEqual(
+        [figures.body.submitted, figures.body.assigned, figures.body.conversionRate, figures.body.meanRating, figures.body.slaMetRate],
+        [1, 1, 1, 5, { handoff: 1, contact: 1 }],
+      );
+      assert.equal(figures.body.timeToFirstContact.hot.count, 1);
+      assert.equal((await lane.as('ae-lena').get<Metrics>('/v1/metrics')).body.submitted, 0, "another AE's figures leave it out");
     }));
 
   it('the same handoffId and body again answers 200 with the same hand-off; a different body is 409', () =>
