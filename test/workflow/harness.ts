@@ -48,7 +48,7 @@ export interface Harness {
   start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string): Promise<HandoffHandle>;
   state(handle: HandoffHandle): Promise<HandoffState>;
   /** Runs `fn` while a new worker polls (a second call is a worker restart: an empty cache, the history replayed); the worker stops afterwards. */
-  run<T>(fn: () => Promise<T>, worker?: { maxCachedWorkflows?: number }): Promise<T>;
+  run<T>(fn: () => Promise<T>, worker?: { maxCachedWorkflows?: number; workflowBundle?: WorkflowBundleWithSourceMap }): Promise<T>;
   teardown(): Promise<void>;
 }
 
