@@ -10,7 +10,7 @@
  */
 import type { Database, Sql } from '../db/database.js';
 import { LedgerStore } from '../db/ledger.js';
-import type { QUALIFICATION_REASONS, ReportedOutcome, ROUTING_REASONS } from '../domain/actions.js';
+import { QUALIFICATION_REASONS, type ReportedOutcome, type ROUTING_REASONS } from '../domain/actions.js';
 import type { HandoffFacts, LedgerBatch } from '../domain/ledger.js';
 import type { Tier } from '../domain/policy.js';
 import type { Outcome, Stage, TimelineEntry } from '../domain/state.js';
@@ -45,15 +45,7 @@ const BATON = 'baton';
 
 type QualificationReason = (typeof QUALIFICATION_REASONS)[number];
 type RoutingReason = (typeof ROUTING_REASONS)[number];
-const QUALIFICATION: readonly QualificationReason[] = [
-  'not_icp_fit',
-  'no_budget',
-  'no_authority',
-  'no_need',
-  'bad_timing',
-  'insufficient_context',
-  'duplicate',
-];
+const QUALIFICATION: readonly QualificationReason[] = QUALIFICATION_REASONS;
 const ROUTING: readonly RoutingReason[] = ['capacity', 'wrong_territory', 'conflict'];
 
 export interface KpiSeedOptions {
@@ -550,21 +542,16 @@ function oneHandoff(
         story.ship();
       }
       if (late) {
-        story.record(
-          assignedAt + 0.5 * window,
-          'reminder',
-          BATON,
-          `${ae}: 50 % of the ${tier} window has passed`,
-          `tiers.${tier}.reminders[0]`,
-        );
-        story.ship();
-        if (recordedAt > assignedAt + 0.8 * window) {
+        // The policy's reminders at 50 % and 80 % of the window, those that fell before the contact.
+        for (const [i, fraction] of [0.5, 0.8].entries()) {
+          if (i > 0 && recordedAt <= assignedAt + fraction * window) break;
+          const percent = Math.round(fraction * 100);
           story.record(
-            assignedAt + 0.8 * window,
+            assignedAt + fraction * window,
             'reminder',
             BATON,
-            `${ae}: 80 % of the ${tier} window has passed`,
-            `tiers.${tier}.reminders[1]`,
+            `${ae}: ${percent} % of the ${tier} window has passed`,
+            `tiers.${tier}.reminders[${i}]`,
           );
           story.ship();
         }

@@ -10,6 +10,7 @@ import {
   type RoutingRequest,
 } from '../../src/domain/routing.js';
 import { exampleLead, makeAe, MS } from './fixtures.js';
+import { mulberry32 } from '../../src/dev/kpi-seed.js';
 
 /**
  * Fairness over many decisions: `selectAe` + `loadsAfter` fed forward the way the router does it,
@@ -21,18 +22,6 @@ const LEAD = exampleLead();
 const UNLIMITED = 1_000_000;
 /** An out-of-office period over the first 10 hours of the desk. */
 const AWAY_NOW = { outOfOffice: [{ from: new Date(START).toISOString(), to: new Date(START + 10 * MS.hour).toISOString() }] };
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A routing desk: one lead per `step`, the loads carried from each decision to the next. */
 class Desk {
