@@ -72,13 +72,8 @@ import {
   type HandoffStart,
 } from './messages.js';
 
-const { loadPolicy, assignAe, releaseAe, notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-/** The ledger waits out a database outage: retried without limit, at most a minute apart. */
-const { recordEvents } = proxyActivities<Activities>({
+// Retried without limit, at most a minute apart: a database outage delays, never fails, a hand-off.
+const { loadPolicy, assignAe, releaseAe, notify, recordEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
