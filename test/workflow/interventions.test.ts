@@ -103,6 +103,8 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
         const handle = await h.start('int-target-full', hotLead);
         const assigned = await waitForStage(h, handle, 'assigned');
         await handle.signal(reassignSignal, { to: 'ae-sam', actor: ana, requestId: 'f1' });
+        // One at a time: a signal arriving while the first is applied is refused as busy (seen under load).
+        await waitForState(h, handle, (s) => events(s, INTERVENTION_FAILED).length === 1, 'the first failure');
         await handle.signal(escalateSignal, { reason: 'x', to: 'ae-zed', actor: ana, requestId: 'f2' });
         const failed = await waitForState(h, handle, (s) => events(s, INTERVENTION_FAILED).length === 2, 'two failures');
         const [full, unknown] = events(failed, INTERVENTION_FAILED);
