@@ -115,6 +115,7 @@ function printBanner(info: {
     '',
     'Baton is running.',
     `  API          ${info.apiUrl}   (OpenAPI: ${info.apiUrl}/openapi.json)`,
+    `  KPI page     ${info.apiUrl}/dashboard   (sign in with a manager's token; demo data: npm run ledger -- seed-demo, stack stopped)`,
     info.uiUrl ? `  Temporal UI  ${info.uiUrl}` : `  Temporal     ${info.address}`,
     `  Tokens       ${info.principalsFile}`,
     '',
