@@ -4,16 +4,15 @@ import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { readFile } from 'node:fs/promises';
-import { DateTime } from 'luxon';
 import { DASHBOARD_BUNDLE, DASHBOARD_CSS } from '../../dashboard/assets.js';
 import type { DashboardData } from '../../dashboard/data.js';
 import { dashboardPage, loginPage } from '../../dashboard/page.js';
 import { computeMetrics } from '../../db/metrics.js';
-import { MAX_RANGE_DAYS, MetricsQuerySchema } from '../../domain/metrics.js';
+import { MetricsQuerySchema } from '../../domain/metrics.js';
 import type { Principal } from '../auth.js';
 import { fieldErrors, ProblemError } from '../problem.js';
 import { createRouter, type ApiDeps, type AppEnv } from '../router.js';
-import { figuresScope } from './metrics.js';
+import { figuresRange, figuresScope } from './metrics.js';
 
 /**
  * The KPI page (`GET /dashboard`): outside `/v1`, so it authenticates by cookie rather than bearer
@@ -24,8 +23,6 @@ import { figuresScope } from './metrics.js';
 export const SESSION_COOKIE = 'baton_dashboard';
 const SESSION_MAX_AGE_S = 8 * 3600;
 const LOGIN_MAX_BYTES = 4 * 1024;
-/** The default range, like `GET /v1/metrics`: twelve weeks (84 days, both ends included) up to today. */
-const DEFAULT_DAYS = 84;
 
 /** Nothing but this origin's script, style and data; no framing, no inline anything. */
 const CONTENT_SECURITY_POLICY = [
@@ -53,14 +50,10 @@ const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** The range of `GET /v1/metrics`; the page always asks for its own groupings. */
 const DataQuerySchema = MetricsQuerySchema.pick({ from: true, to: true, timeZone: true });
 
-const invalidQuery = (path: string, message: string): ProblemError =>
-  new ProblemError('validation', `invalid query: ${path}: ${message}`, { errors: [{ path, message }] });
-
 /** `bundleFile`: where the built script is (tests point it at a file that is not there). */
 export function dashboardRoutes(deps: ApiDeps, opts: { bundleFile?: string } = {}): OpenAPIHono<AppEnv> {
   const router = createRouter();
-  const { db, policy, principals } = deps;
-  const now = deps.now ?? Date.now;
+  const { db, principals } = deps;
 
   const signedIn = (c: Context): Principal | undefined => {
     const token = getCookie(c, SESSION_COOKIE);
@@ -128,16 +121,7 @@ export function dashboardRoutes(deps: ApiDeps, opts: { bundleFile?: string } = {
       const errors = fieldErrors(parsed.error);
       throw new ProblemError('validation', `invalid query: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
     }
-    const timeZone = parsed.data.timeZone ?? policy.clock.timeZone;
-    const to = parsed.data.to ?? DateTime.fromMillis(now(), { zone: timeZone }).toISODate()!;
-    const from =
-      parsed.data.from ??
-      DateTime.fromISO(to, { zone: 'UTC' })
-        .minus({ days: DEFAULT_DAYS - 1 })
-        .toISODate()!;
-    if (from > to) throw invalidQuery(parsed.data.from ? 'from' : 'to', `\`from\` (${from}) must not be after \`to\` (${to})`);
-    const days = DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
-    if (days > MAX_RANGE_DAYS) throw invalidQuery('from', `the range spans ${days} days; at most ${MAX_RANGE_DAYS}`);
+    const { from, to, timeZone } = figuresRange(parsed.data, deps);
     const scope = figuresScope(principal);
     const [weekly, pairs] = await Promise.all([
       computeMetrics(db, { from, to, timeZone, groupBy: ['week'], scope }),

@@ -49,6 +49,28 @@ function invalid(path: string, message: string): ProblemError {
 }
 
 /**
+ * The range a figures request covers: `to` defaults to today in the zone (the policy's clock zone
+ * unless asked), `from` to twelve weeks before; `from` after `to`, or a range over
+ * `MAX_RANGE_DAYS`, is a 422 naming the field.
+ */
+export function figuresRange(
+  query: { from?: string; to?: string; timeZone?: string },
+  deps: Pick<ApiDeps, 'policy' | 'now'>,
+): { from: string; to: string; timeZone: string } {
+  const timeZone = query.timeZone ?? deps.policy.clock.timeZone;
+  const to = query.to ?? DateTime.fromMillis((deps.now ?? Date.now)(), { zone: timeZone }).toISODate()!;
+  const from =
+    query.from ??
+    DateTime.fromISO(to, { zone: 'UTC' })
+      .minus({ days: DEFAULT_DAYS - 1 })
+      .toISODate()!;
+  if (from > to) throw invalid(query.from ? 'from' : 'to', `\`from\` (${from}) must not be after \`to\` (${to})`);
+  const days = DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
+  if (days > MAX_RANGE_DAYS) throw invalid('from', `the range spans ${days} days; at most ${MAX_RANGE_DAYS}`);
+  return { from, to, timeZone };
+}
+
+/**
  * The figures (DESIGN §2.7): `GET /v1/metrics` and the weekly sync's agenda `GET /v1/reports/weekly`.
  * Managers, ops and admins see every hand-off; an SDR or an AE sees the figures of their own.
  */
@@ -77,20 +99,8 @@ export function metricsRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       const query = c.req.valid('query');
       const groupBy = parseGroupBy(query.groupBy);
       if (!groupBy.ok) throw invalid('groupBy', groupBy.message);
-      const timeZone = query.timeZone ?? defaultZone();
-      const to = query.to ?? DateTime.fromMillis(now(), { zone: timeZone }).toISODate()!;
-      const from =
-        query.from ??
-        DateTime.fromISO(to, { zone: 'UTC' })
-          .minus({ days: DEFAULT_DAYS - 1 })
-          .toISODate()!;
-      if (from > to) throw invalid(query.from ? 'from' : 'to', `\`from\` (${from}) must not be after \`to\` (${to})`);
-      const days = DateTime.fromISO(to, { zone: 'UTC' }).diff(DateTime.fromISO(from, { zone: 'UTC' }), 'days').days + 1;
-      if (days > MAX_RANGE_DAYS) throw invalid('from', `the range spans ${days} days; at most ${MAX_RANGE_DAYS}`);
       const metrics = await computeMetrics(deps.db, {
-        from,
-        to,
-        timeZone,
+        ...figuresRange(query, deps),
         groupBy: groupBy.dimensions,
         scope: figuresScope(c.get('principal'), { sdr: query.sdr, ae: query.ae }),
       });
