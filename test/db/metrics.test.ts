@@ -734,6 +734,47 @@ function handWrittenSuite(name: string, open: Open): void {
       assert.equal(report.figures.submitted, 1);
     });
 
+    it('a hand-off escalated and returned by a manager before any AE had it counts in no rate over assigned', async (t) => {
+      const db = await open(t);
+      if (!db) return;
+      t.after(() => db.close());
+      // Week 2026-W48: nobody eligible, a manager escalates it (no senior AE either), then returns it.
+      await new LedgerStore(db).append(
+        written({
+          id: 'hw-unassigned',
+          entries: [
+            [T('23T09:00'), 'submitted', 'sdr-jo'],
+            [T('23T09:00'), 'no_eligible_ae', 'baton'],
+            [T('23T10:00'), 'escalated', 'mgr-ana'],
+            [T('23T11:00'), 'returned_to_sdr', 'mgr-ana'],
+            [T('23T11:00'), 'closed', 'mgr-ana'],
+          ],
+          facts: {
+            stage: 'closed',
+            outcome: 'returned_to_sdr',
+            sdrId: 'sdr-jo',
+            tier: 'hot',
+            provisionalTier: 'hot',
+            escalations: 1,
+            submittedAt: T('23T09:00'),
+            closedAt: T('23T11:00'),
+          },
+        }),
+      );
+      const figures = await computeMetrics(db, { from: '2026-11-23', to: '2026-11-29', timeZone: 'UTC', groupBy: [], scope: {} });
+      assert.deepEqual(
+        [
+          figures.submitted,
+          figures.assigned,
+          figures.escalationRate,
+          figures.returnRate,
+          figures.counts.escalated,
+          figures.counts.returned,
+        ],
+        [1, 0, null, null, 0, 0],
+      );
+    });
+
     it('an empty range: zeros, nulls, every key listed, every week listed', async (t) => {
       const db = await setUp(t);
       if (!db) return;
