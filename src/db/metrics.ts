@@ -54,6 +54,18 @@ function cohort(scope: MetricsScope, params: unknown[]): string {
     WHERE ${where.join(' AND ')}`;
 }
 
+/** Runs `select` (which reads `cohort`) over the cohort of a range and scope. */
+async function overCohort<R extends object>(
+  db: Sql,
+  range: { from: string; to: string; timeZone: string },
+  scope: MetricsScope,
+  select: string,
+): Promise<R[]> {
+  const params: unknown[] = [range.timeZone, range.from, range.to];
+  const sql = `WITH cohort AS (${cohort(scope, params)})\n${select}`;
+  return (await db.query<R>(sql, params)).rows;
+}
+
 /** The aggregates behind every figure, as columns (rates are divided in TypeScript). */
 const AGGREGATES = [
   'count(*)::int AS submitted',
@@ -132,16 +144,18 @@ interface Aggregated {
 
 /** The totals and, when `groupBy` names dimensions, one entry per group present in the cohort. */
 async function aggregate(db: Sql, range: { from: string; to: string; timeZone: string }, groupBy: GroupDimension[], scope: MetricsScope) {
-  const params: unknown[] = [range.timeZone, range.from, range.to];
   const columns = groupBy.map((d) => DIMENSION_COLUMN[d]);
   const grouping = columns.length ? `${columns.join(', ')}, GROUPING(${columns.join(', ')})::int AS rolled_up,` : '0 AS rolled_up,';
-  const sql = `WITH cohort AS (${cohort(scope, params)})
-SELECT ${grouping}
+  const rows = await overCohort<AggregateRow>(
+    db,
+    range,
+    scope,
+    `SELECT ${grouping}
   ${AGGREGATES}
 FROM cohort
 GROUP BY ${columns.length ? `GROUPING SETS ((), (${columns.join(', ')}))` : '()'}
-ORDER BY rolled_up DESC${columns.map((c) => `, ${c} NULLS LAST`).join('')}`;
-  const { rows } = await db.query<AggregateRow>(sql, params);
+ORDER BY rolled_up DESC${columns.map((c) => `, ${c} NULLS LAST`).join('')}`,
+  );
   const out: Aggregated = { totals: emptyFigures(), groups: [] };
   for (const row of rows) {
     if (columns.length === 0 || num(row.rolled_up) !== 0) {
@@ -229,41 +243,41 @@ export async function weeklyReport(db: Sql, request: WeeklyReportRequest): Promi
 
   const [current, previous] = [await aggregate(db, range, [], scope), await aggregate(db, { ...before, timeZone }, ['week'], scope)];
 
-  const pairParams: unknown[] = [timeZone, dates.from, dates.to];
-  const { rows: pairs } = await db.query<AggregateRow & { sdr_id: string; ae_id: string }>(
-    `WITH cohort AS (${cohort(scope, pairParams)})
-     SELECT sdr_id, ae_id,
-       count(*) FILTER (WHERE was_assigned)::int AS assigned,
-       count(*) FILTER (WHERE was_assigned AND rejection_reason IS NOT NULL)::int AS rejected,
-       ${QUALIFICATION_REASONS.map((r) => `count(*) FILTER (WHERE was_assigned AND rejection_reason = ${lit(r)})::int AS "reason_${r}"`).join(',\n       ')}
-     FROM cohort
-     WHERE ae_id IS NOT NULL
-     GROUP BY sdr_id, ae_id
-     HAVING count(*) FILTER (WHERE was_assigned AND rejection_reason IS NOT NULL) > 0
-     ORDER BY rejected DESC, assigned ASC, sdr_id, ae_id
-     LIMIT ${TOP_PAIRS}`,
-    pairParams,
+  // The pairs' figures are the same aggregates, grouped by SDR and AE.
+  const pairs = await overCohort<AggregateRow & { sdr_id: string; ae_id: string }>(
+    db,
+    range,
+    scope,
+    `SELECT sdr_id, ae_id,
+  ${AGGREGATES}
+FROM cohort
+WHERE ae_id IS NOT NULL
+GROUP BY sdr_id, ae_id
+HAVING count(*) FILTER (WHERE was_assigned AND rejection_reason IS NOT NULL) > 0
+ORDER BY rejected DESC, assigned ASC, sdr_id, ae_id
+LIMIT ${TOP_PAIRS}`,
   );
 
-  const breachParams: unknown[] = [timeZone, dates.from, dates.to];
-  const { rows: breaches } = await db.query<HandoffRow & { handoff_sla: string | null; contact_sla: string | null; escalations: number }>(
-    `WITH cohort AS (${cohort(scope, breachParams)})
-     SELECT ${REPORT_COLUMNS}, handoff_sla, contact_sla, escalations
-     FROM cohort
-     WHERE handoff_sla = 'missed' OR contact_sla = 'missed'
-     ORDER BY submitted_at, handoff_id`,
-    breachParams,
+  const breaches = await overCohort<HandoffRow & { handoff_sla: string | null; contact_sla: string | null; escalations: number }>(
+    db,
+    range,
+    scope,
+    `SELECT ${REPORT_COLUMNS}, handoff_sla, contact_sla, escalations
+FROM cohort
+WHERE handoff_sla = 'missed' OR contact_sla = 'missed'
+ORDER BY submitted_at, handoff_id`,
   );
 
-  const ratedParams: unknown[] = [timeZone, dates.from, dates.to];
-  const { rows: rated } = await db.query<HandoffRow & { rating: number; quality_issues: string[] }>(
-    `WITH cohort AS (${cohort(scope, ratedParams)}),
-     ranked AS (
-       SELECT ${REPORT_COLUMNS}, rating, quality_issues, row_number() OVER (ORDER BY rating, submitted_at, handoff_id) AS rank
-       FROM cohort WHERE rating IS NOT NULL
-     )
-     SELECT * FROM ranked WHERE rating <= ${LOW_RATING} OR rank <= ${LOWEST_RATED} ORDER BY rank`,
-    ratedParams,
+  const rated = await overCohort<HandoffRow & { rating: number; quality_issues: string[] }>(
+    db,
+    range,
+    scope,
+    `SELECT * FROM (
+  SELECT ${REPORT_COLUMNS}, rating, quality_issues, row_number() OVER (ORDER BY rating, submitted_at, handoff_id) AS rank
+  FROM cohort WHERE rating IS NOT NULL
+) ranked
+WHERE rating <= ${LOW_RATING} OR rank <= ${LOWEST_RATED}
+ORDER BY rank`,
   );
 
   const previousWeeks = previous.groups
@@ -280,15 +294,14 @@ export async function weeklyReport(db: Sql, request: WeeklyReportRequest): Promi
     previousWeeks,
     baseline: previous.totals,
     rejectionPairs: pairs.map((row) => {
-      const assigned = num(row.assigned);
-      const rejected = num(row.rejected);
+      const figures = toFigures(row);
       return {
         sdr: row.sdr_id,
         ae: row.ae_id,
-        assigned,
-        rejected,
-        rejectionRate: ratio(rejected, assigned),
-        reasons: Object.fromEntries(QUALIFICATION_REASONS.map((r) => [r, num(row[`reason_${r}`])])) as Figures['rejectionReasons'],
+        assigned: figures.assigned,
+        rejected: figures.counts.rejected,
+        rejectionRate: figures.rejectionRate,
+        reasons: figures.rejectionReasons,
       };
     }),
     slaBreaches: breaches.map((row) => ({
