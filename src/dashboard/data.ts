@@ -9,7 +9,7 @@ import type { Figures, Metrics } from '../domain/metrics.js';
 export interface DashboardData extends Pick<Metrics, 'from' | 'to' | 'timeZone' | 'scope'> {
   viewer: { id: string; name: string; role: Role };
   totals: Figures;
-  /** One entry per ISO week with hand-offs, `key.week` ascending. */
+  /** One entry per ISO week of the range (empty weeks too), `key.week` ascending. */
   weeks: Metrics['groups'];
   /** One entry per SDR and AE (`key.ae` null: never assigned). */
   pairs: Metrics['groups'];

@@ -135,7 +135,7 @@ export function dashboardRoutes(deps: ApiDeps, opts: { bundleFile?: string } = {
       scope,
       viewer: { id: principal.id, name: principal.name, role: principal.role },
       totals,
-      weeks: [...weeks].sort((a, b) => (a.key.week ?? '').localeCompare(b.key.week ?? '')),
+      weeks,
       pairs: pairs.groups,
     };
     return c.json(body, 200);

@@ -80,7 +80,6 @@ const of = (n: number, d: number, what: string): string => `${formatCount(n)} of
 
 function tiles(f: Figures): Tile[] {
   const c = f.counts;
-  const rated = Object.values(f.ratingDistribution).reduce((a, b) => a + b, 0);
   return [
     { key: 'submitted', label: 'Submitted', value: formatCount(f.submitted), note: 'hand-offs in the range' },
     {
@@ -101,7 +100,12 @@ function tiles(f: Figures): Tile[] {
       value: formatRate(f.rejectionRate),
       note: of(c.rejected, f.assigned, 'assigned rejected by the AE'),
     },
-    { key: 'meanRating', label: 'Mean AE rating', value: formatRating(f.meanRating), note: `out of 5, from ${formatCount(rated)} ratings` },
+    {
+      key: 'meanRating',
+      label: 'Mean AE rating',
+      value: formatRating(f.meanRating),
+      note: `out of 5, from ${formatCount(c.rated)} ratings`,
+    },
     {
       key: 'slaMetRate.handoff',
       label: 'Hand-off SLA met',
