@@ -8,11 +8,15 @@
  * without the projection fold or SQL. Events after `endingAt` never happen: those hand-offs are
  * still open, as they would be on a live system.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { repoRoot } from '../config.js';
 import type { Database, Sql } from '../db/database.js';
 import { LedgerStore } from '../db/ledger.js';
-import { QUALIFICATION_REASONS, type ReportedOutcome, type ROUTING_REASONS } from '../domain/actions.js';
-import type { HandoffFacts, LedgerBatch } from '../domain/ledger.js';
-import type { Tier } from '../domain/policy.js';
+import { QUALIFICATION_REASONS, ROUTING_REASONS, type ReportedOutcome } from '../domain/actions.js';
+import { compactFacts, type HandoffFacts, type LedgerBatch } from '../domain/ledger.js';
+import { parsePolicy, TIERS, type Tier } from '../domain/policy.js';
 import type { Outcome, Stage, TimelineEntry } from '../domain/state.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 
@@ -20,13 +24,17 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** The shipped policy's windows (policy/default.yaml), counted in calendar time. */
-const HANDOFF_WINDOW: Record<Tier, number> = { hot: 4 * HOUR, warm: 24 * HOUR, cool: 72 * HOUR };
-const CONTACT_WINDOW: Record<Tier, number> = { hot: 24 * HOUR, warm: 48 * HOUR, cool: 7 * DAY };
-const ESCALATIONS: Record<Tier, number> = { hot: 1, warm: 1, cool: 0 };
-const DRAFT_EXPIRY_FACTOR = 3;
-const FEEDBACK_WINDOW = 14 * DAY;
-const FEEDBACK_REMINDER = 7 * DAY;
+/** The shipped policy (policy/default.yaml): its windows, counted in calendar time, shape the timelines. */
+const SHIPPED_POLICY = path.join(repoRoot, 'policy', 'default.yaml');
+const POLICY = parsePolicy(parseYaml(readFileSync(SHIPPED_POLICY, 'utf8')), SHIPPED_POLICY);
+const perTier = (value: (tier: Tier) => number): Record<Tier, number> =>
+  Object.fromEntries(TIERS.map((t) => [t, value(t)])) as Record<Tier, number>;
+const HANDOFF_WINDOW = perTier((t) => POLICY.tiers[t].handoffWindow);
+const CONTACT_WINDOW = perTier((t) => POLICY.tiers[t].contactWindow);
+const ESCALATIONS = perTier((t) => POLICY.tiers[t].escalations);
+const DRAFT_EXPIRY_FACTOR = POLICY.draftExpiryFactor;
+const FEEDBACK_WINDOW = POLICY.feedback.window;
+const FEEDBACK_REMINDER = POLICY.feedback.reminder;
 
 export const KPI_SDRS = ['sdr-jo', 'sdr-max', 'sdr-ivy', 'sdr-raj', 'sdr-eli'] as const;
 export const KPI_AES = ['ae-kim', 'ae-lena', 'ae-sam', 'ae-tom', 'ae-uma', 'ae-noor'] as const;
@@ -44,9 +52,6 @@ const MANAGER = 'mgr-ana';
 const BATON = 'baton';
 
 type QualificationReason = (typeof QUALIFICATION_REASONS)[number];
-type RoutingReason = (typeof ROUTING_REASONS)[number];
-const QUALIFICATION: readonly QualificationReason[] = QUALIFICATION_REASONS;
-const ROUTING: readonly RoutingReason[] = ['capacity', 'wrong_territory', 'conflict'];
 
 export interface KpiSeedOptions {
   /** How many hand-offs. */
@@ -186,9 +191,7 @@ class Story {
   /** Ships what was recorded since the last batch, with the facts as they are now. */
   ship(): void {
     if (this.entries.length === this.shipped) return;
-    const facts = structuredClone(this.facts);
-    // Absent, not undefined, as factsOf gives them.
-    for (const key of Object.keys(facts) as (keyof HandoffFacts)[]) if (facts[key] === undefined) delete facts[key];
+    const facts = compactFacts(structuredClone(this.facts));
     this.batches.push({
       workflowId: workflowIdFor(this.handoffId),
       handoffId: this.handoffId,
@@ -197,6 +200,23 @@ class Story {
       facts,
     });
     this.shipped = this.entries.length;
+  }
+
+  /** The policy's reminders to the AE assigned at `assignedAt`, those that fall before `until`. */
+  remind(assignedAt: number, ae: string, tier: Tier, until: number): void {
+    const window = CONTACT_WINDOW[tier];
+    for (const [i, fraction] of POLICY.tiers[tier].reminders.entries()) {
+      const at = assignedAt + fraction * window;
+      if (at >= until) break;
+      this.record(
+        at,
+        'reminder',
+        BATON,
+        `${ae}: ${Math.round(fraction * 100)} % of the ${tier} window has passed`,
+        `tiers.${tier}.reminders[${i}]`,
+      );
+      this.ship();
+    }
   }
 
   close(at: number, outcome: Outcome, reason: string, actor = BATON): void {
@@ -239,11 +259,8 @@ export function seedKpiHandoffs(options: KpiSeedOptions): SeededHandoff[] {
   const endingAt = typeof options.endingAt === 'number' ? options.endingAt : Date.parse(options.endingAt);
   const sdrs = options.sdrs ?? KPI_SDRS;
   const aes = options.aes ?? KPI_AES;
-  const seniors =
-    options.seniorAes ??
-    (aes.filter((a) => (KPI_SENIOR_AES as readonly string[]).includes(a)).length >= 2
-      ? aes.filter((a) => (KPI_SENIOR_AES as readonly string[]).includes(a))
-      : aes.slice(-2));
+  const knownSeniors = aes.filter((a) => (KPI_SENIOR_AES as readonly string[]).includes(a));
+  const seniors = options.seniorAes ?? (knownSeniors.length >= 2 ? knownSeniors : aes.slice(-2));
   if (aes.length < 3 || seniors.length < 2) throw new Error('the seed needs at least three AEs, two of them senior');
   const prefix = options.idPrefix ?? `kpi-${options.seed}-`;
   const span = options.weeks * 7 * DAY;
@@ -409,7 +426,7 @@ function oneHandoff(
           story.ship();
         }
         if (behaviour === 'routing') {
-          const reason = rnd.pick(ROUTING);
+          const reason = rnd.pick(ROUTING_REASONS);
           story.record(rejectAt, 'rejected', ae, reason, undefined, (f) => {
             f.rejection = { reason, rerouted: true };
             story.unassign();
@@ -424,7 +441,7 @@ function oneHandoff(
           story.ship();
           continue;
         }
-        const reason = rnd.pick(QUALIFICATION);
+        const reason = rnd.pick(QUALIFICATION_REASONS);
         story.record(rejectAt, 'rejected', ae, `${reason}: not what the checklist said`, undefined, (f) => {
           f.rejection = { reason, rerouted: false };
         });
@@ -466,17 +483,8 @@ function oneHandoff(
         continue;
       }
       if (behaviour === 'miss' || behaviour === 'silent') {
-        // Reminders at 50 % and 80 % of the window, then the window is missed.
-        for (const [n, fraction] of [0.5, 0.8].entries()) {
-          story.record(
-            assignedAt + fraction * window,
-            'reminder',
-            BATON,
-            `${ae}: ${fraction * 100} % of the ${tier} window has passed`,
-            `tiers.${tier}.reminders[${n}]`,
-          );
-          story.ship();
-        }
+        // Every reminder, then the window is missed.
+        story.remind(assignedAt, ae, tier, contactBy);
         story.record(
           contactBy,
           'contact_window_missed',
@@ -541,21 +549,8 @@ function oneHandoff(
         );
         story.ship();
       }
-      if (late) {
-        // The policy's reminders at 50 % and 80 % of the window, those that fell before the contact.
-        for (const [i, fraction] of [0.5, 0.8].entries()) {
-          if (i > 0 && recordedAt <= assignedAt + fraction * window) break;
-          const percent = Math.round(fraction * 100);
-          story.record(
-            assignedAt + fraction * window,
-            'reminder',
-            BATON,
-            `${ae}: ${percent} % of the ${tier} window has passed`,
-            `tiers.${tier}.reminders[${i}]`,
-          );
-          story.ship();
-        }
-      }
+      // The reminders that fell before the contact.
+      if (late) story.remind(assignedAt, ae, tier, recordedAt);
       // The AE may say when the contact happened (earlier than now, never before the assignment).
       const reported = rnd.chance(0.4) ? Math.max(assignedAt, recordedAt - rnd.ms(MINUTE, 2 * HOUR)) : recordedAt;
       const channel = rnd.pick(['call', 'email', 'meeting', 'linkedin'] as const);

@@ -83,7 +83,11 @@ export function factsOf(state: HandoffState): HandoffFacts {
     rating: state.feedback?.rating,
     qualityIssues: state.feedback ? [...state.feedback.qualityIssues] : undefined,
   };
-  // Absent, not undefined: the facts travel as JSON and are compared as JSON.
+  return compactFacts(facts);
+}
+
+/** Facts without undefined fields (absent, not undefined: they travel as JSON and are compared as JSON). */
+export function compactFacts(facts: HandoffFacts): HandoffFacts {
   return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as HandoffFacts;
 }
 
