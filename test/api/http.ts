@@ -13,10 +13,12 @@ export interface RequestOptions {
   raw?: string;
   /** The Content-Type to send; `null` sends none (default: JSON when there is a body). */
   contentType?: string | null;
+  /** Further request headers (e.g. Accept). */
+  headers?: Record<string, string>;
 }
 
 export function requestApp(app: App, method: string, url: string, opts: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
   if (opts.raw !== undefined) body = opts.raw;

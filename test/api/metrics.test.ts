@@ -44,10 +44,7 @@ before(async () => {
   const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') });
   // The figures never reach Temporal.
   const app = createApp({ client: {} as Client, config, policy, principals, db, now: () => NOW });
-  request = (url, token, headers = {}) =>
-    headers.Accept === undefined
-      ? requestApp(app, 'GET', url, { token })
-      : Promise.resolve(app.request(url, { headers: { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } }));
+  request = (url, token, headers) => requestApp(app, 'GET', url, { token, headers });
 });
 after(() => db.close());
 
