@@ -8,16 +8,14 @@
  *
  * Prints the figures and writes them to bench/RESULTS.md ("Metrics queries").
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import prettier from 'prettier';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { computeMetrics, weeklyReport } from '../src/db/metrics.js';
 import { seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../src/dev/kpi-seed.js';
 import { lastCompleteWeek, type GroupDimension } from '../src/domain/metrics.js';
 import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +30,6 @@ const WARM_UP = 3;
 const WEEKS = 12;
 const TIME_ZONE = 'America/Chicago';
 const ENDING_AT = Date.parse('2026-11-23T12:00:00Z');
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 /** Hand-offs enough for `ROWS` ledger rows: the seed averages about nine events a hand-off. */
 function seed(): { items: SeededHandoff[]; rows: number } {
@@ -191,11 +188,4 @@ const section = [
 ].join('\n');
 console.log(section);
 
-const previous = await readFile(RESULTS, 'utf8').catch(() => '# Benchmarks\n');
-const start = previous.indexOf('## Metrics queries');
-const end = start < 0 ? -1 : previous.indexOf('\n## ', start + 1);
-const updated =
-  start < 0 ? `${previous.trimEnd()}\n\n${section}` : `${previous.slice(0, start)}${section}${end < 0 ? '' : previous.slice(end + 1)}`;
-// Written as `npm run lint` (prettier --check) wants it.
-await writeFile(RESULTS, await prettier.format(updated, { ...(await prettier.resolveConfig(RESULTS)), filepath: RESULTS }));
-console.log(`written to ${RESULTS}`);
+await writeResultsSection('## Metrics queries', section);

@@ -8,16 +8,14 @@
  * Starts its own throwaway PostgreSQL cluster (fsync on, as in production), prints the figures and
  * writes them to bench/RESULTS.md ("Routing throughput").
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import prettier from 'prettier';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { RosterStore } from '../src/db/roster.js';
 import { Router } from '../src/db/router.js';
 import { startPostgres } from '../test/support/postgres.js';
 import { routeInWorkers, routeRequest, weightedRoster } from '../test/support/route-workers.js';
+import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({
   options: { handoffs: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '16' } },
@@ -27,7 +25,6 @@ const CONCURRENCY = Number(values.concurrency);
 const WORKERS = 2;
 const POOL = 8;
 const WEIGHTS = [1, 1, 2, 3, 3];
-const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 interface Figures {
   setup: string;
@@ -174,11 +171,4 @@ const section = [
 ].join('\n');
 console.log(section);
 
-const previous = await readFile(RESULTS, 'utf8').catch(() => '# Benchmarks\n');
-const start = previous.indexOf('## Routing throughput');
-const end = start < 0 ? -1 : previous.indexOf('\n## ', start + 1);
-const updated =
-  start < 0 ? `${previous.trimEnd()}\n\n${section}` : `${previous.slice(0, start)}${section}${end < 0 ? '' : previous.slice(end + 1)}`;
-// Written as `npm run lint` (prettier --check) wants it.
-await writeFile(RESULTS, await prettier.format(updated, { ...(await prettier.resolveConfig(RESULTS)), filepath: RESULTS }));
-console.log(`written to ${RESULTS}`);
+await writeResultsSection('## Routing throughput', section);
