@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import { it } from 'node:test';
+import type { Database } from '../../src/db/database.js';
 import { LedgerStore } from '../../src/db/ledger.js';
 import { seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../../src/dev/kpi-seed.js';
 import type { LedgerBatch } from '../../src/domain/ledger.js';
-import { testDatabase } from '../support/db.js';
-import { usePostgres } from '../support/postgres.js';
+import { onBothDatabases, type OpenTestDatabase } from '../support/postgres.js';
 
 /**
  * The ledger store against both databases: appends are idempotent by workflow id + sequence (a
  * retry, an overlapping batch, two writers at once), and the backfill rebuilds exactly the
  * projection the appends kept.
  */
-
-type Open = (t: TestContext) => Promise<Database | undefined>;
 
 async function count(db: Database, table: string): Promise<number> {
   return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
@@ -31,7 +28,7 @@ function seeded(count = 40): SeededHandoff[] {
   return seedKpiHandoffs({ count, weeks: 2, endingAt: '2026-11-20T00:00:00Z', seed: 7 });
 }
 
-function suite(open: Open) {
+function suite(open: OpenTestDatabase) {
   it('a repeated or overlapping batch inserts nothing twice; sequence numbers stay gapless', async (t) => {
     const db = await open(t);
     if (!db) return;
@@ -104,21 +101,4 @@ function suite(open: Open) {
   });
 }
 
-describe('embedded PGlite', () => {
-  suite(async (t) => {
-    const db = await testDatabase();
-    t.after(() => db.close());
-    return db;
-  });
-});
-
-describe('PostgreSQL server', () => {
-  const server = usePostgres();
-  suite(async (t) => {
-    const url = await server.database(t);
-    if (!url) return undefined;
-    const db = await openDatabase({ url, poolSize: 4 });
-    t.after(() => db.close());
-    return db;
-  });
-});
+onBothDatabases(suite);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { DateTime } from 'luxon';
-import { openDatabase, type Database } from '../../src/db/database.js';
+import type { Database } from '../../src/db/database.js';
 import { LedgerStore } from '../../src/db/ledger.js';
 import { computeMetrics, csvField, weeklyReport, weeklyReportCsv, type MetricsScope } from '../../src/db/metrics.js';
 import { seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../../src/dev/kpi-seed.js';
@@ -18,7 +18,7 @@ import type { Figures, GroupDimension, Metrics, WeeklyReport } from '../../src/d
 import { TIERS } from '../../src/domain/policy.js';
 import type { TimelineEntry } from '../../src/domain/state.js';
 import { testDatabase } from '../support/db.js';
-import { usePostgres } from '../support/postgres.js';
+import { onBothDatabases, type OpenTestDatabase } from '../support/postgres.js';
 
 const TOLERANCE = 1e-9;
 
@@ -582,14 +582,11 @@ const WEEK_47: Figures = {
   },
 };
 
-type Open = (t: TestContext) => Promise<Database | undefined>;
-
-function handWrittenSuite(name: string, open: Open): void {
-  describe(`a hand-written week with figures worked out on paper (${name})`, () => {
+function handWrittenSuite(open: OpenTestDatabase): void {
+  describe('a hand-written week with figures worked out on paper', () => {
     async function setUp(t: TestContext): Promise<Database | undefined> {
       const db = await open(t);
       if (!db) return undefined;
-      t.after(() => db.close());
       const store = new LedgerStore(db);
       for (const h of HAND_WRITTEN) await store.append(written(h));
       return db;
@@ -737,7 +734,6 @@ function handWrittenSuite(name: string, open: Open): void {
     it('a hand-off escalated and returned by a manager before any AE had it counts in no rate over assigned', async (t) => {
       const db = await open(t);
       if (!db) return;
-      t.after(() => db.close());
       // Week 2026-W48: nobody eligible, a manager escalates it (no senior AE either), then returns it.
       await new LedgerStore(db).append(
         written({
@@ -826,12 +822,7 @@ function handWrittenSuite(name: string, open: Open): void {
   });
 }
 
-handWrittenSuite('PGlite', async () => testDatabase());
-const postgres = usePostgres();
-handWrittenSuite('PostgreSQL', async (t) => {
-  const url = await postgres.database(t);
-  return url ? openDatabase({ url, poolSize: 2 }) : undefined;
-});
+onBothDatabases(handWrittenSuite);
 
 describe('the weekly report as CSV', () => {
   it('one table: a header, a section column, RFC 4180 quoting, CRLF lines', async (t) => {

@@ -17,9 +17,11 @@ import { chown, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, type TestContext } from 'node:test';
+import { after, before, describe, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { openDatabase, type Database } from '../../src/db/database.js';
+import { testDatabase } from './db.js';
 
 const run = promisify(execFile);
 
@@ -296,4 +298,32 @@ function signal(pid: number | undefined, name: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** Opens a database of the test's own (closed after it), or undefined when the suite is skipped. */
+export type OpenTestDatabase = (t: TestContext) => Promise<Database | undefined>;
+
+/**
+ * Defines `suite` on both databases Baton runs on: the embedded PGlite (a schema of the shared test
+ * instance) and a PostgreSQL server (a throwaway cluster or `BATON_TEST_DATABASE_URL`; without one
+ * its tests skip, except under CI). Every `open` gives the test a database of its own, closed after it.
+ */
+export function onBothDatabases(suite: (open: OpenTestDatabase) => void): void {
+  describe('embedded PGlite', () => {
+    suite(async (t) => {
+      const db = await testDatabase();
+      t.after(() => db.close());
+      return db;
+    });
+  });
+  describe('PostgreSQL server', () => {
+    const server = usePostgres();
+    suite(async (t) => {
+      const url = await server.database(t);
+      if (!url) return undefined;
+      const db = await openDatabase({ url, poolSize: 4 });
+      t.after(() => db.close());
+      return db;
+    });
+  });
 }
