@@ -1,8 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type RawWorkflowExecutionInfo } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from '../../db/router.js';
@@ -20,6 +19,7 @@ import {
   LeadScoreKey,
   SdrIdKey,
 } from '../../temporal/search-attributes.js';
+import { visibilityRecordOf } from '../../temporal/visibility.js';
 import {
   acceptUpdate,
   markContactedUpdate,
@@ -156,7 +156,7 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
           nextPageToken: pageToken,
         }),
       );
-      const items = await Promise.all(response.executions.map((raw) => summarize(client, raw)));
+      const items = response.executions.map(summarize);
       const next = response.nextPageToken?.length ? encodePageToken(response.nextPageToken, scope) : null;
       return c.json({ items, nextPageToken: next }, 200);
     },
@@ -529,14 +529,12 @@ function decodePageToken(token: string, scope: string): Buffer {
   return serverToken;
 }
 
-type RawExecution = Parameters<typeof executionInfoFromRaw>[0];
-
 function oneOf<T extends string>(values: readonly T[], value: string | undefined): T | null {
   return value !== undefined && (values as readonly string[]).includes(value) ? (value as T) : null;
 }
 
-async function summarize(client: Client, raw: RawExecution): Promise<z.infer<typeof HandoffSummarySchema>> {
-  const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+function summarize(raw: RawWorkflowExecutionInfo): z.infer<typeof HandoffSummarySchema> {
+  const info = visibilityRecordOf(raw);
   const sa = info.typedSearchAttributes;
   return {
     id: info.workflowId.replace(/^handoff-/, ''),
@@ -550,6 +548,6 @@ async function summarize(client: Client, raw: RawExecution): Promise<z.infer<typ
     contactDeadline: sa.get(ContactDeadlineKey)?.toISOString() ?? null,
     startedAt: info.startTime.toISOString(),
     closedAt: info.closeTime?.toISOString() ?? null,
-    status: info.status.name,
+    status: info.status,
   };
 }
