@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
 import type { BatonConfig } from '../config.js';
 import { resolveTemporalCli } from './binaries.js';
 import { searchAttributeIndexedTypes } from './search-attributes.js';
@@ -171,7 +171,7 @@ export async function ensureRetention(connection: Connection, namespace: string,
   if ((await retentionSeconds(connection, namespace)) >= wanted) return;
   await connection.workflowService.updateNamespace({
     namespace,
-    config: { workflowExecutionRetentionTtl: msToTs(wanted * 1000) },
+    config: { workflowExecutionRetentionTtl: proto.google.protobuf.Duration.fromObject({ seconds: wanted }) },
   });
   const now = await retentionSeconds(connection, namespace);
   if (now < wanted) {

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import proto from '@temporalio/proto';
 
 /** Baton's search attributes (DESIGN §3): registered by the dev stack and by the compose setup. */
 export const HandoffStageKey = defineSearchAttributeKey('HandoffStage', SearchAttributeType.KEYWORD);
@@ -24,13 +24,14 @@ export const batonSearchAttributes = [
   ContactDeadlineKey,
 ] as const;
 
-type IndexedValueType = NonNullable<ReturnType<typeof encodeSearchAttributeIndexedValueType>>;
+type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
-/** `name → indexed value type` as `operatorService.addSearchAttributes` takes them. */
+/** `name → indexed value type` as `operatorService.addSearchAttributes` takes them (KEYWORD → INDEXED_VALUE_TYPE_KEYWORD). */
 export function searchAttributeIndexedTypes(): Record<string, IndexedValueType> {
+  const { IndexedValueType } = proto.temporal.api.enums.v1;
   return Object.fromEntries(
     batonSearchAttributes.map((key) => {
-      const type = encodeSearchAttributeIndexedValueType(key.type);
+      const type = IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`];
       if (type === undefined) throw new Error(`no indexed value type for search attribute type ${key.type}`);
       return [key.name, type];
     }),
