@@ -1,48 +1,33 @@
-import * as sdk from '@temporalio/common/lib/proto-utils.js';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root.js';
 import proto from '@temporalio/proto';
 import { createRequire } from 'node:module';
 
-type History = sdk.History;
+type History = proto.temporal.api.history.v1.IHistory;
 type ProtoType = { fromObject(obj: unknown): unknown };
 type ProtoJson = {
   toJson(type: ProtoType, message: unknown): unknown;
-  fromJson(type: ProtoType, json: unknown, options?: { ignoreUnknownFields?: boolean }): History;
+  fromJson(type: ProtoType, json: unknown, options?: { ignoreUnknownFields?: boolean }): History | null;
 };
 
 /**
- * The SDK's history JSON helpers fail with "type must be a Type" when npm nests two copies of
- * protobufjs 8 (one under @temporalio/common, one under @temporalio/proto, as our lockfile does
- * while protobufjs 7 for grpc holds the top level): `instanceof` fails across the copies. Then we
- * do what the SDK does with the protojson of the copy the proto types were built with.
+ * Proto JSON (as `temporal workflow show -o json` writes it), done the way the SDK's internal
+ * `proto-utils` does it, with the package roots only. The protojson comes from the protobufjs copy
+ * that @temporalio/proto's types were built with: npm nests two copies of protobufjs 8 (one under
+ * @temporalio/common, one under @temporalio/proto, while protobufjs 7 for grpc holds the top level),
+ * and the SDK's own helpers fail across them with "type must be a Type".
  */
-const fromProtoCopy = (): { protojson: ProtoJson; historyType: ProtoType } => {
-  const requireFromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
-  const protojson = requireFromProto('protobufjs/ext/protojson') as ProtoJson;
-  const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): ProtoType };
-  return { protojson, historyType: root.lookupType('temporal.api.history.v1.History') };
-};
+const requireFromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
+const protojson = requireFromProto('protobufjs/ext/protojson') as ProtoJson;
+// The package's default export is the patched protobufjs Root; its generated types omit lookupType.
+const historyType = (proto as unknown as { lookupType(name: string): ProtoType }).lookupType('temporal.api.history.v1.History');
 
-const isCopyMismatch = (err: unknown): boolean => err instanceof TypeError && err.message === 'type must be a Type';
-
-/** `historyToJSON` from @temporalio/common (proto JSON, as `temporal workflow show -o json` writes it). */
+/** A history (e.g. from `handle.fetchHistory()`) as proto JSON. */
 export function historyToJSON(history: History): string {
-  try {
-    return sdk.historyToJSON(history);
-  } catch (err) {
-    if (!isCopyMismatch(err)) throw err;
-    const { protojson, historyType } = fromProtoCopy();
-    return JSON.stringify(protojson.toJson(historyType, historyType.fromObject(history)), null, 2);
-  }
+  return JSON.stringify(protojson.toJson(historyType, historyType.fromObject(history)), null, 2);
 }
 
-/** `historyFromJSON` from @temporalio/common, for files `historyToJSON` wrote. */
+/** A history from the proto JSON `historyToJSON` wrote; fields a newer server added are ignored. */
 export function historyFromJSON(json: unknown): History {
-  try {
-    return sdk.historyFromJSON(json);
-  } catch (err) {
-    if (!isCopyMismatch(err)) throw err;
-    const { protojson, historyType } = fromProtoCopy();
-    return protojson.fromJson(historyType, json, { ignoreUnknownFields: true });
-  }
+  const history = protojson.fromJson(historyType, json, { ignoreUnknownFields: true });
+  if (history === null) throw new TypeError('not a history in proto JSON');
+  return history;
 }
