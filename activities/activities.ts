@@ -3,8 +3,8 @@ import { LedgerStore } from '../src/db/ledger.js';
 import { Router, type AssignRequest, type Assignment, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
+import { readPolicyFile } from '../src/policy/file.js';
 import { Outbox, type Notification } from './notifications.js';
-import { readPolicyFile } from './policy.js';
 
 export interface ActivityDeps {
   policyFile: string;

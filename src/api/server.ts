@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../policy/file.js';
 import { loadConfig, type BatonConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { createApp } from './app.js';

@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import type { z } from 'zod';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import { quote, visibilityQuery } from '../../src/api/routes/handoffs.js';
 import { canonicalJson, staticDetails, staticSummary, submissionHash } from '../../src/api/submission.js';
 import { assessLead } from '../../src/domain/assessment.js';

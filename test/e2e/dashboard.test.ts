@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import { sha256, TokenStore } from '../../src/api/auth.js';
 import { problemResponse, ProblemError } from '../../src/api/problem.js';
 import { dashboardRoutes, SESSION_COOKIE } from '../../src/api/routes/dashboard.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import type { Actor } from '../../src/domain/actions.js';
 import { LeadSchema, type Lead } from '../../src/domain/lead.js';
 import { parsePolicy, type Policy, type PolicyInput } from '../../src/domain/policy.js';

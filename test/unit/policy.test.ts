@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { readPolicyFile } from '../../activities/policy.js';
+import { readPolicyFile } from '../../src/policy/file.js';
 import { parsePolicy, PolicyError, type Policy } from '../../src/domain/policy.js';
 import { DEFAULT_POLICY_FILE, loadDefaultPolicy, minimalPolicyDocument, MS } from './fixtures.js';
 

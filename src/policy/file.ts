@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parsePolicy, type Policy } from '../src/domain/policy.js';
+import { parsePolicy, type Policy } from '../domain/policy.js';
 
 /** Reads and validates a policy document (YAML or JSON, by extension; YAML also reads JSON). */
 export async function readPolicyFile(file: string): Promise<Policy> {
