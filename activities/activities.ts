@@ -1,8 +1,9 @@
 import type { Database } from '../src/db/database.js';
 import { LedgerStore } from '../src/db/ledger.js';
-import { Router, type AssignRequest, type Assignment, type RouterOptions } from '../src/db/router.js';
+import { Router, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
+import type { AssignRequest, Assignment } from '../src/domain/routing.js';
 import { readPolicyFile } from '../src/policy/file.js';
 import { Outbox, type Notification } from './notifications.js';
 

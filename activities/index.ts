@@ -1,2 +1,2 @@
 export { createActivities, type Activities, type ActivityDeps } from './activities.js';
-export type { AssignRequest, Assignment, AssignedAeProfile } from '../src/db/router.js';
+export type { AssignRequest, Assignment, AssignedAeProfile } from '../src/domain/routing.js';

@@ -13,28 +13,17 @@
  * Capacity is counted from the ledger (open assignments), never from a counter that could drift,
  * and a unique index keeps one open assignment per hand-off whatever the code above does.
  */
-import type { Lead } from '../domain/lead.js';
 import { AeSchema, type Ae } from '../domain/roster.js';
-import { loadsAfter, selectAe, type AccountOwner, type AeLoad, type RoutingDecision } from '../domain/routing.js';
+import {
+  loadsAfter,
+  selectAe,
+  type AccountOwner,
+  type AeLoad,
+  type AssignedAeProfile,
+  type AssignRequest,
+  type Assignment,
+} from '../domain/routing.js';
 import type { Database, Sql } from './database.js';
-
-export interface AssignRequest {
-  handoffId: string;
-  /** Idempotency key: workflow id + routing round, never the run id. */
-  key: string;
-  lead: Lead;
-  exclude: string[];
-  requireSenior?: boolean;
-  /** A manager's explicit pick: only this AE is considered. */
-  target?: string;
-  /** How far back a company's hand-off makes its AE the account owner (ms; default 90 days). */
-  ownerWindow?: number;
-}
-
-/** What the workflow needs of the picked AE to run the contact clock and alert their manager. */
-export type AssignedAeProfile = Pick<Ae, 'timeZone' | 'senior' | 'managerId' | 'clock'>;
-
-export type Assignment = RoutingDecision & { at: string; ae?: AssignedAeProfile };
 
 /** A stored decision, as `GET /v1/handoffs/:id/routing` lists them. */
 export type RecordedAssignment = Assignment & { key: string; releasedAt?: string; releaseReason?: string };

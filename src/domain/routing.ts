@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Lead } from './lead.js';
-import type { Ae } from './roster.js';
+import { AeSchema, type Ae } from './roster.js';
+import { InstantSchema } from './sla-clock.js';
 
 export const EXCLUSION_REASONS = [
   'inactive',
@@ -91,6 +92,28 @@ export const RoutingDecisionSchema = z.object({
 });
 export type RoutingDecision = z.infer<typeof RoutingDecisionSchema>;
 export type RoutingCandidate = z.infer<typeof CandidateSchema>;
+
+/** A routing call (the `assignAe` activity's input): the hand-off, its lead and who may not have it. */
+export interface AssignRequest {
+  handoffId: string;
+  /** Idempotency key: workflow id + routing round, never the run id. */
+  key: string;
+  lead: Lead;
+  exclude: string[];
+  requireSenior?: boolean;
+  /** A manager's explicit pick: only this AE is considered. */
+  target?: string;
+  /** How far back a company's hand-off makes its AE the account owner (ms; default 90 days). */
+  ownerWindow?: number;
+}
+
+/** What the workflow needs of the picked AE to run the contact clock and alert their manager. */
+export const AssignedAeProfileSchema = AeSchema.pick({ timeZone: true, senior: true, managerId: true, clock: true });
+export type AssignedAeProfile = z.output<typeof AssignedAeProfileSchema>;
+
+/** A stored routing decision as the router answers it: when, and the picked AE's profile. */
+export const AssignmentSchema = RoutingDecisionSchema.extend({ at: InstantSchema, ae: AssignedAeProfileSchema.optional() });
+export type Assignment = z.output<typeof AssignmentSchema>;
 
 /**
  * Picks an AE for a lead (DESIGN §2.6).

@@ -4,8 +4,8 @@ import { describe, it, type TestContext } from 'node:test';
 import { createActivities } from '../../activities/activities.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { RosterStore } from '../../src/db/roster.js';
-import type { Assignment } from '../../src/db/router.js';
 import type { Ae } from '../../src/domain/roster.js';
+import type { Assignment } from '../../src/domain/routing.js';
 import { usePostgres } from '../support/postgres.js';
 import { routeInWorkers, routeRequest, weightedRoster, type RouteJob, type Routed } from '../support/route-workers.js';
 

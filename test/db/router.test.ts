@@ -3,9 +3,10 @@ import { describe, it, type TestContext } from 'node:test';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { RosterConflict, RosterStore } from '../../src/db/roster.js';
-import { ROSTER_LOCK, Router, type AssignRequest, type RouterOptions } from '../../src/db/router.js';
+import { ROSTER_LOCK, Router, type RouterOptions } from '../../src/db/router.js';
 import { LeadSchema } from '../../src/domain/lead.js';
 import { AeSchema, type Ae } from '../../src/domain/roster.js';
+import type { AssignRequest } from '../../src/domain/routing.js';
 import { testDatabase } from '../support/db.js';
 import { usePostgres } from '../support/postgres.js';
 

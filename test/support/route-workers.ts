@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AssignRequest, Assignment } from '../../src/db/router.js';
 import { LeadSchema } from '../../src/domain/lead.js';
 import { AeSchema, type Ae } from '../../src/domain/roster.js';
+import type { AssignRequest, Assignment } from '../../src/domain/routing.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = fileURLToPath(new URL('../db/route-worker.ts', import.meta.url));
