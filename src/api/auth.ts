@@ -2,32 +2,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { MiddlewareHandler } from 'hono';
-import { IANAZone } from 'luxon';
-import { ROLES, type Role } from '../domain/actions.js';
+import type { Role } from '../domain/actions.js';
+import { TokenEntrySchema, type Principal, type TokenEntry } from '../domain/principals.js';
 import { ProblemError } from './problem.js';
 
-/** Who is calling: the principal a bearer token maps to (DESIGN §4). */
-export interface Principal {
-  id: string;
-  role: Role;
-  name: string;
-  /** An SDR's IANA time zone, in which their booking-attempt days are counted. */
-  timeZone?: string;
-}
+/** The principal a route reads with `c.get('principal')`; defined with the tokens file's schema in the domain. */
+export type { Principal } from '../domain/principals.js';
 
-/** One entry of `config.tokensFile`: the token itself is never stored, only its SHA-256. */
-export const TokenEntrySchema = z.strictObject({
-  id: z.string().min(1).max(128),
-  role: z.enum(ROLES),
-  name: z.string().min(1).max(200),
-  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'hex SHA-256 of the token'),
-  timeZone: z
-    .string()
-    .refine((zone) => IANAZone.isValidZone(zone), { message: 'an IANA time zone such as America/Chicago' })
-    .optional(),
-});
-export type TokenEntry = z.infer<typeof TokenEntrySchema>;
-
+/** The SHA-256 of a bearer token, as the tokens file stores it (`tokenSha256`). */
 export function sha256(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }

@@ -1,4 +1,4 @@
-import type { Principal } from '../api/auth.js';
+import type { Principal } from '../domain/principals.js';
 
 /**
  * The KPI page's HTML: a sign-in form, and the page itself — a frame the script (`/dashboard/app.js`)

@@ -6,15 +6,19 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { sha256, TokenEntrySchema, type TokenEntry } from '../api/auth.js';
+import { sha256 } from '../api/auth.js';
 import type { BatonConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { RosterStore } from '../db/roster.js';
+import { PrincipalSchema, TokenEntrySchema, type TokenEntry } from '../domain/principals.js';
 import { RosterSchema, type Ae } from '../domain/roster.js';
 
 /** A demo principal with its plain bearer token; only ever stored in `<dataDir>/dev-principals.json`. */
-const DevPrincipalSchema = TokenEntrySchema.omit({ tokenSha256: true }).extend({ token: z.string().min(1) });
+const DevPrincipalSchema = PrincipalSchema.extend({ token: z.string().min(1) });
 export type DevPrincipal = z.infer<typeof DevPrincipalSchema>;
+
+/** The demo sales manager: the AEs and the SDRs all report to them. */
+const DEV_MANAGER = 'mgr-ana';
 
 /** The demo AEs (DESIGN §2.6), all reporting to `mgr-ana`. */
 export const DEV_ROSTER: Ae[] = [
@@ -29,7 +33,7 @@ export const DEV_ROSTER: Ae[] = [
     weight: 1,
     senior: false,
     timeZone: 'America/Chicago',
-    managerId: 'mgr-ana',
+    managerId: DEV_MANAGER,
     active: true,
     outOfOffice: [],
   },
@@ -44,7 +48,7 @@ export const DEV_ROSTER: Ae[] = [
     weight: 1,
     senior: false,
     timeZone: 'Europe/Berlin',
-    managerId: 'mgr-ana',
+    managerId: DEV_MANAGER,
     active: true,
     outOfOffice: [],
   },
@@ -59,7 +63,7 @@ export const DEV_ROSTER: Ae[] = [
     weight: 1,
     senior: true,
     timeZone: 'America/New_York',
-    managerId: 'mgr-ana',
+    managerId: DEV_MANAGER,
     active: true,
     outOfOffice: [],
   },
@@ -74,17 +78,17 @@ export const DEV_ROSTER: Ae[] = [
     weight: 1,
     senior: false,
     timeZone: 'America/Los_Angeles',
-    managerId: 'mgr-ana',
+    managerId: DEV_MANAGER,
     active: true,
     outOfOffice: [],
   },
 ];
 
 const DEV_PEOPLE: Omit<DevPrincipal, 'token'>[] = [
-  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', timeZone: 'America/Chicago' },
-  { id: 'sdr-max', role: 'sdr', name: 'Max Weber', timeZone: 'Europe/Berlin' },
+  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', timeZone: 'America/Chicago', managerId: DEV_MANAGER },
+  { id: 'sdr-max', role: 'sdr', name: 'Max Weber', timeZone: 'Europe/Berlin', managerId: DEV_MANAGER },
   ...DEV_ROSTER.map((ae) => ({ id: ae.id, role: 'ae' as const, name: ae.name })),
-  { id: 'mgr-ana', role: 'manager', name: 'Ana Ortiz' },
+  { id: DEV_MANAGER, role: 'manager', name: 'Ana Ortiz' },
   { id: 'ops-pat', role: 'ops', name: 'Pat Rivera' },
   { id: 'admin-root', role: 'admin', name: 'Baton Admin' },
 ];
@@ -110,13 +114,14 @@ export async function seedDev(config: BatonConfig, db: Database): Promise<{ prin
     principals = DEV_PEOPLE.map((p) => ({ ...p, token: newToken() }));
     await writeJson(file, principals, 0o600);
   } else if (!isPrincipalList(principals)) {
-    throw new Error(`${file} is not a list of {id, role, name, token, timeZone?}; delete it to re-seed the dev principals`);
+    throw new Error(`${file} is not a list of {id, role, name, token, timeZone?, managerId?}; delete it to re-seed the dev principals`);
   } else {
-    // Files seeded before principals had time zones get the demo ones; a zone in the file wins.
-    const zones = new Map(DEV_PEOPLE.map((p) => [p.id, p.timeZone]));
+    // Files seeded before principals had time zones or managers get the demo ones; a value in the file wins.
+    const demo = new Map(DEV_PEOPLE.map((p) => [p.id, p]));
     principals = principals.map((p) => {
-      const timeZone = p.timeZone ?? zones.get(p.id);
-      return timeZone === undefined ? p : { ...p, timeZone };
+      const timeZone = p.timeZone ?? demo.get(p.id)?.timeZone;
+      const managerId = p.managerId ?? demo.get(p.id)?.managerId;
+      return { ...p, ...(timeZone === undefined ? {} : { timeZone }), ...(managerId === undefined ? {} : { managerId }) };
     });
   }
 
@@ -129,17 +134,12 @@ async function syncTokens(tokensFile: string, principals: DevPrincipal[]): Promi
   const existing = (await readJson(tokensFile)) ?? [];
   if (!Array.isArray(existing)) throw new Error(`${tokensFile} is not a JSON array of token entries`);
   const entries = existing as TokenEntry[];
-  const wanted: TokenEntry[] = principals.map(({ id, role, name, token, timeZone }) => ({
-    id,
-    role,
-    name,
-    tokenSha256: sha256(token).toString('hex'),
-    ...(timeZone === undefined ? {} : { timeZone }),
-  }));
+  const wanted: TokenEntry[] = principals.map(({ token, ...principal }) => ({ ...principal, tokenSha256: sha256(token).toString('hex') }));
   const byId = new Map(entries.map((e) => [e.id, e]));
+  const fields = TokenEntrySchema.keyof().options;
   const stale = wanted.some((w) => {
     const e = byId.get(w.id);
-    return !e || e.role !== w.role || e.name !== w.name || e.tokenSha256 !== w.tokenSha256 || e.timeZone !== w.timeZone;
+    return !e || fields.some((field) => e[field] !== w[field]);
   });
   if (!stale) return;
   const ids = new Set(wanted.map((w) => w.id));

@@ -18,7 +18,7 @@ import { startApi } from '../../src/api/server.js';
 import { loadConfig, type BatonConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { RosterStore } from '../../src/db/roster.js';
-import type { Role } from '../../src/domain/actions.js';
+import type { Principal, TokenEntry } from '../../src/domain/principals.js';
 import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import { devServerExecutable } from '../../src/temporal/binaries.js';
@@ -31,9 +31,9 @@ import { testDatabase } from '../support/db.js';
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** The principals every lane's tokens file holds; the bearer token of `id` is `token(id)`. */
-export const PRINCIPALS: { id: string; role: Role; name: string }[] = [
-  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park' },
-  { id: 'sdr-max', role: 'sdr', name: 'Max Weber' },
+export const PRINCIPALS: Principal[] = [
+  { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', managerId: 'mgr-ana' },
+  { id: 'sdr-max', role: 'sdr', name: 'Max Weber', managerId: 'mgr-ana' },
   { id: 'ae-kim', role: 'ae', name: 'Kim Lee' },
   { id: 'ae-lena', role: 'ae', name: 'Lena Fischer' },
   { id: 'ae-sam', role: 'ae', name: 'Sam Ortiz' },
@@ -112,7 +112,7 @@ export async function startStack(): Promise<Stack> {
     await new RosterStore(db).seed(opts.roster ?? testRoster, 'test');
     await writeFile(
       path.join(dataDir, 'tokens.json'),
-      JSON.stringify(PRINCIPALS.map((p) => ({ ...p, tokenSha256: sha256(token(p.id)).toString('hex') }))),
+      JSON.stringify(PRINCIPALS.map((p): TokenEntry => ({ ...p, tokenSha256: sha256(token(p.id)).toString('hex') }))),
     );
     const vars: NodeJS.ProcessEnv = {
       BATON_DATA_DIR: dataDir,
