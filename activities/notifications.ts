@@ -1,15 +1,8 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Notification } from '../src/domain/notifications.js';
 
-export interface Notification {
-  /** Idempotency key: workflow id + step + business key. */
-  key: string;
-  handoffId: string;
-  /** Principal ids or roles such as `manager-of:ae-kim`. */
-  to: string[];
-  kind: string;
-  message: string;
-}
+export type { Notification };
 
 /**
  * The notification outbox: every alert and reminder is appended once (per key) to
@@ -33,7 +26,7 @@ export class Outbox {
     sent.add(notification.key);
     await mkdir(path.dirname(this.file), { recursive: true });
     await appendFile(this.file, JSON.stringify({ ...notification, at: new Date().toISOString() }) + '\n');
-    this.log(`[notify] ${notification.kind} → ${notification.to.join(', ')}: ${notification.message}`);
+    this.log(`[notify] ${notification.kind} → ${notification.to.map((r) => r.id).join(', ')}: ${notification.message}`);
     return true;
   }
 

@@ -8,22 +8,13 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
-import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InterventionInput, InterventionKind, Message, Signalled } from '../domain/actions.js';
+import type { Message } from '../domain/actions.js';
 import type { HandoffState } from '../domain/state.js';
-import {
-  INTERVENTION_FAILED,
-  INTERVENTION_REFUSED,
-  interventionSignals,
-  INVALID_MESSAGE,
-  REFUSED_TRANSITION,
-  SETTLED_AFTER_INTERVENTION,
-  stateQuery,
-  workflowIdFor,
-} from '../../workflows/messages.js';
-import { ProblemError, type FieldError } from './problem.js';
+import { REFUSAL_CODES, type RefusalCode } from '../domain/transitions.js';
+import { INVALID_MESSAGE, REFUSED_TRANSITION, stateQuery, workflowIdFor } from '../../workflows/messages.js';
+import { ProblemError, type FieldError, type ProblemKind } from './problem.js';
 
 /**
  * The API's side of the hand-off workflow: reading its state and sending it updates, with bounded
@@ -33,9 +24,6 @@ export const QUERY_TIMEOUT_MS = 5_000;
 /** Updates may wait for routing (an activity) before they answer. */
 export const UPDATE_TIMEOUT_MS = 30_000;
 export const READY_TIMEOUT_MS = 3_000;
-/** How long an intervention waits for the workflow to apply it (and route again), and how often it looks. */
-export const INTERVENTION_WAIT_MS = 10_000;
-export const INTERVENTION_POLL_MS = 100;
 
 /** The gRPC status codes the API tells apart (grpc-js is not a direct dependency). */
 const grpcStatus = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
@@ -80,92 +68,53 @@ export async function readState(client: Client, handoffId: string, opts: { timeo
   }
 }
 
-/** Sends an update and returns the state it answers with; refusals become 409, bad payloads 422. */
-export async function sendUpdate<T>(
+/** Sends an update and returns what it answers with; refusals become 409 (by their code), bad payloads 422. */
+export async function sendUpdate<T, R = HandoffState>(
   client: Client,
   handoffId: string,
-  update: UpdateDefinition<HandoffState, [Message<T>]>,
+  update: UpdateDefinition<R, [Message<T>]>,
   input: Message<T>,
-): Promise<HandoffState> {
+): Promise<R> {
   const handle = client.workflow.getHandle(workflowIdFor(handoffId));
   try {
     return await withDeadline(client, UPDATE_TIMEOUT_MS, () => handle.executeUpdate(update, { args: [input] }));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const failure = err.cause;
-      if (failure.type === REFUSED_TRANSITION) throw new ProblemError('refused-transition', failure.message, { cause: err });
-      if (failure.type === INVALID_MESSAGE) {
-        throw new ProblemError('validation', failure.message, { errors: fieldErrorsOf(failure.details?.[0]), cause: err });
-      }
-    }
+    const problem = updateProblem(err);
+    if (problem) throw problem;
     if (err instanceof WorkflowNotFoundError) throw await closedOrUnknown(client, handoffId, err);
     throw err;
   }
+}
+
+/** The problem kind of each refusal code; every other refusal is a refused transition. */
+const REFUSAL_PROBLEMS: Partial<Record<RefusalCode, ProblemKind>> = {
+  closed: 'handoff-closed',
+  id_taken: 'duplicate-handoff',
+  different_submission: 'duplicate-handoff',
+};
+
+/** An update's refusal (409 by its code) or invalid payload (422), from the failure the validator threw. */
+export function updateProblem(err: unknown): ProblemError | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const failure = err.cause;
+  if (failure.type === REFUSED_TRANSITION) {
+    const code = refusalCodeOf(failure.details?.[0]);
+    return new ProblemError((code && REFUSAL_PROBLEMS[code]) ?? 'refused-transition', failure.message, { cause: err });
+  }
+  if (failure.type === INVALID_MESSAGE) {
+    return new ProblemError('validation', failure.message, { errors: fieldErrorsOf(failure.details?.[0]), cause: err });
+  }
+  return undefined;
+}
+
+function refusalCodeOf(detail: unknown): RefusalCode | undefined {
+  return (REFUSAL_CODES as readonly unknown[]).includes(detail) ? (detail as RefusalCode) : undefined;
 }
 
 /** The server answers a message to a finished workflow as "not found": tell closed from unknown. */
-async function closedOrUnknown(client: Client, handoffId: string, err: WorkflowNotFoundError): Promise<ProblemError> {
+export async function closedOrUnknown(client: Client, handoffId: string, err: WorkflowNotFoundError): Promise<ProblemError> {
   if (await exists(client, handoffId)) return new ProblemError('handoff-closed', `the hand-off ${handoffId} is closed`, { cause: err });
   return new ProblemError('not-found', `no hand-off ${handoffId}`, { cause: err });
-}
-
-const settledAfterIntervention: ReadonlySet<string> = new Set(SETTLED_AFTER_INTERVENTION);
-
-export interface InterventionResult {
-  state: HandoffState;
-  /** False when the bounded wait ran out first: the signal is delivered and the workflow will still act on it. */
-  settled: boolean;
-}
-
-/**
- * Sends an intervention signal and waits (bounded) for the workflow's answer. Signals cannot answer,
- * so each one carries a fresh `requestId` and the workflow answers on the timeline with an entry whose
- * `ref` is that id: refused or failed is 409 with the entry's reason; applied is the state once a later
- * entry shows the hand-off routed again or closed. `before` is the state the caller checked, answered
- * if the hand-off cannot be read again in time.
- */
-export async function sendIntervention<K extends InterventionKind>(
-  client: Client,
-  handoffId: string,
-  kind: K,
-  input: Message<InterventionInput[K]>,
-  before: HandoffState,
-  opts: { timeoutMs?: number; pollMs?: number } = {},
-): Promise<InterventionResult> {
-  const giveUpAt = Date.now() + (opts.timeoutMs ?? INTERVENTION_WAIT_MS);
-  const pollMs = opts.pollMs ?? INTERVENTION_POLL_MS;
-  const requestId = randomUUID();
-  const signal = interventionSignals[kind] as SignalDefinition<[Signalled<InterventionInput[K]>]>;
-  // TypeScript does not see that spreading a generic message keeps its shape.
-  const message = { ...input, requestId, expectedAe: before.assignedAe ?? null } as Signalled<InterventionInput[K]>;
-  const handle = client.workflow.getHandle(workflowIdFor(handoffId));
-  try {
-    await withDeadline(client, QUERY_TIMEOUT_MS, () => handle.signal(signal, message));
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw await closedOrUnknown(client, handoffId, err);
-    throw err;
-  }
-
-  let state = before;
-  for (;;) {
-    try {
-      state = await readState(client, handoffId, { timeoutMs: Math.max(giveUpAt - Date.now(), pollMs) });
-    } catch (err) {
-      // The signal is in the history: a slow read is "accepted, not yet seen", not a failure.
-      if (temporalProblem(err)?.kind !== 'unavailable') throw err;
-      return { state, settled: false };
-    }
-    const at = state.timeline.findIndex((entry) => entry.ref === requestId);
-    const answer = state.timeline[at];
-    if (answer?.event === INTERVENTION_REFUSED || answer?.event === INTERVENTION_FAILED) {
-      throw new ProblemError('refused-transition', answer.detail ?? `the hand-off refused the ${kind}`);
-    }
-    if (answer && state.timeline.slice(at + 1).some((entry) => settledAfterIntervention.has(entry.event))) {
-      return { state, settled: true };
-    }
-    if (Date.now() + pollMs >= giveUpAt) return { state, settled: false };
-    await sleep(pollMs);
-  }
 }
 
 async function exists(client: Client, handoffId: string): Promise<boolean> {

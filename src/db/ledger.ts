@@ -6,6 +6,7 @@
  */
 import { ledgerEvents, projectHandoff, type HandoffProjection, type LedgerBatch, type LedgerEvent } from '../domain/ledger.js';
 import type { Database, Sql } from './database.js';
+import type { TimelineEvent } from '../domain/timeline.js';
 
 export interface AppendResult {
   /** Rows written by this call (0 when every event was already in the ledger). */
@@ -20,7 +21,7 @@ interface EventRow {
   handoff_id: string;
   at: Date | string;
   actor: string;
-  event: string;
+  event: TimelineEvent;
   detail: string | null;
   rule: string | null;
   ref: string | null;

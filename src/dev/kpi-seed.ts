@@ -17,7 +17,8 @@ import { LedgerStore } from '../db/ledger.js';
 import { QUALIFICATION_REASONS, ROUTING_REASONS, type ReportedOutcome } from '../domain/actions.js';
 import { compactFacts, type HandoffFacts, type LedgerBatch } from '../domain/ledger.js';
 import { parsePolicy, TIERS, type Tier } from '../domain/policy.js';
-import type { Outcome, Stage, TimelineEntry } from '../domain/state.js';
+import type { Outcome, Stage } from '../domain/state.js';
+import type { TimelineEntry, TimelineEvent } from '../domain/timeline.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 
 const MINUTE = 60_000;
@@ -182,7 +183,7 @@ class Story {
   }
 
   /** Records an event at `at` (applying `change` to the facts first); past `endingAt` the story ends. */
-  record(at: number, event: string, actor: string, detail?: string, rule?: string, change?: (f: HandoffFacts) => void): void {
+  record(at: number, event: TimelineEvent, actor: string, detail?: string, rule?: string, change?: (f: HandoffFacts) => void): void {
     if (at > this.endingAt) throw new Now();
     change?.(this.facts);
     this.entries.push({ at: iso(at), actor, event, ...(detail ? { detail } : {}), ...(rule ? { rule } : {}) });

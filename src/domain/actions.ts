@@ -50,6 +50,8 @@ export const FeedbackSchema = z.strictObject({
   note,
 });
 export const WithdrawSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), note });
+/** The submit update that starts a hand-off: the submission's fingerprint (SHA-256, hex). */
+export const SubmitSchema = z.strictObject({ submissionHash: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256') });
 /** The SDR tried to book the assigned AE (a meeting, a call back); `at` defaults to now. */
 export const BookingAttemptSchema = z.strictObject({ at: z.iso.datetime({ offset: true }).optional(), note });
 
@@ -75,6 +77,7 @@ export type OutcomeInput = z.infer<typeof OutcomeSchema>;
 export type FeedbackInput = z.infer<typeof FeedbackSchema>;
 export type WithdrawInput = z.infer<typeof WithdrawSchema>;
 export type ChecklistPatch = z.infer<typeof ChecklistPatchSchema>;
+export type SubmitInput = z.infer<typeof SubmitSchema>;
 export type BookingAttemptInput = z.infer<typeof BookingAttemptSchema>;
 export type EscalateInput = z.infer<typeof EscalateSchema>;
 export type ReassignInput = z.infer<typeof ReassignSchema>;
@@ -84,11 +87,11 @@ export type InterventionInput = { escalate: EscalateInput; reassign: ReassignInp
 /** The argument of a workflow message: the action body plus, optionally, who sends it. */
 export type Message<T> = T & { actor?: Actor };
 /**
- * The argument of an intervention signal. Signals cannot answer, so the API tags each one with a
- * `requestId`; the timeline entry that applies or refuses it carries the same id as `ref`. And it
- * names the AE it saw holding the lead (`expectedAe`, `null` for nobody): if the workflow has
- * moved the lead in between (say, the ladder escalated it at its deadline), the intervention is
- * refused rather than applied on top of a state its sender never saw.
+ * The argument of an intervention signal (the Temporal UI and CLI; the API sends updates). A signal
+ * cannot answer, so the timeline entry that applies or refuses it carries its optional `requestId`
+ * as `ref`; and `expectedAe`, when given, names the AE the sender saw holding the lead (`null`:
+ * nobody): if the workflow has moved the lead since, the intervention is refused rather than
+ * applied on top of a state its sender never saw.
  */
 export type Signalled<T> = Message<T> & { requestId?: string; expectedAe?: string | null };
 

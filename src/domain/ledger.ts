@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { REJECT_REASONS, REPORTED_OUTCOMES, type RejectReason } from './actions.js';
 import { TIERS } from './policy.js';
 import { InstantSchema } from './sla-clock.js';
-import { OUTCOMES, STAGES, TimelineEntrySchema, type HandoffState } from './state.js';
+import { OUTCOMES, STAGES, type HandoffState } from './state.js';
+import { TimelineEntrySchema } from './timeline.js';
 
 /**
  * The hand-off ledger (DESIGN §2.7): every timeline entry of every hand-off, numbered by its place

@@ -7,6 +7,7 @@ import { TIERS } from './policy.js';
 import { RoutingDecisionSchema } from './routing.js';
 import { ScoreSchema } from './scoring.js';
 import { InstantSchema } from './sla-clock.js';
+import { TimelineEntrySchema } from './timeline.js';
 
 export const STAGES = ['awaiting_checklist', 'awaiting_assignment', 'assigned', 'accepted', 'contacted', 'closed'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -24,16 +25,6 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 const instant = InstantSchema;
 const by = { by: z.string(), at: instant };
-
-export const TimelineEntrySchema = z.object({
-  at: instant,
-  actor: z.string().meta({ description: "Principal id, or `baton` for the workflow's own decisions" }),
-  event: z.string(),
-  detail: z.string().optional(),
-  rule: z.string().optional().meta({ description: 'The policy rule that triggered a decision, e.g. tiers.hot.contactWindow' }),
-  ref: z.string().optional().meta({ description: 'The requestId of the intervention signal this entry applies or refuses' }),
-});
-export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
 /** The read model of one hand-off (DESIGN §3): query `state` and `GET /v1/handoffs/:id`. */
 export const HandoffStateSchema = z

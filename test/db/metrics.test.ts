@@ -16,7 +16,7 @@ import { QUALIFICATION_REASONS } from '../../src/domain/actions.js';
 import type { HandoffFacts, LedgerBatch } from '../../src/domain/ledger.js';
 import type { Figures, GroupDimension, Metrics, WeeklyReport } from '../../src/domain/metrics.js';
 import { TIERS } from '../../src/domain/policy.js';
-import type { TimelineEntry } from '../../src/domain/state.js';
+import type { TimelineEntry, TimelineEvent } from '../../src/domain/timeline.js';
 import { testDatabase } from '../support/db.js';
 import { onBothDatabases, type OpenTestDatabase } from '../support/postgres.js';
 
@@ -315,7 +315,7 @@ describe('figures on 600 seeded hand-offs over six weeks, against hand-computed 
 
 interface Written {
   id: string;
-  entries: [at: string, event: string, actor: string, detail?: string][];
+  entries: [at: string, event: TimelineEvent, actor: string, detail?: string][];
   facts: Partial<HandoffFacts> & Pick<HandoffFacts, 'stage' | 'sdrId' | 'submittedAt' | 'provisionalTier'>;
 }
 

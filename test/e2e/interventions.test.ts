@@ -1,7 +1,7 @@
 /**
  * Manager and ops interventions over real HTTP against a real Temporal dev server: escalate,
- * reassign and return (signals, answered from the timeline), what ops sees in visibility
- * afterwards, malformed signals from the Temporal client, and the SDR's booking attempts.
+ * reassign and return (updates: applied and routed, or refused with the workflow's reason), what ops
+ * sees in visibility afterwards, malformed signals from the Temporal client, and the SDR's booking attempts.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { sha256 } from '../../src/api/auth.js';
 import { startApi } from '../../src/api/server.js';
 import type { Ae } from '../../src/domain/roster.js';
-import type { HandoffState, TimelineEntry } from '../../src/domain/state.js';
+import type { HandoffState } from '../../src/domain/state.js';
+import type { TimelineEntry } from '../../src/domain/timeline.js';
 import {
   AssignedAeKey,
   ContactDeadlineKey,
@@ -18,7 +19,7 @@ import {
   HandoffOutcomeKey,
   HandoffStageKey,
 } from '../../src/temporal/search-attributes.js';
-import { escalateSignal, INTERVENTION_REFUSED, workflowIdFor } from '../../workflows/messages.js';
+import { interventionSignals, workflowIdFor } from '../../workflows/messages.js';
 import { submission, testRoster } from '../fixtures/leads.js';
 import { assertProblem, eventually, newHandoffId, token, untilAssigned, useStack, waitForState, withLane, type Lane } from './stack.js';
 
@@ -36,7 +37,7 @@ async function assignedHotLead(lane: Lane, label: string): Promise<HandoffState>
   return state;
 }
 
-/** The entry answering an intervention (it carries the API's requestId as `ref`) and the entries after it. */
+/** The entry answering an intervention (it carries the update's id as `ref`) and the entries after it. */
 function answered(state: HandoffState, event: string): { entry: TimelineEntry; after: string[] } {
   const at = state.timeline.findIndex((e) => e.event === event && e.ref !== undefined);
   assert.ok(at >= 0, `a ${event} entry with a ref: ${JSON.stringify(state.timeline)}`);
@@ -118,12 +119,12 @@ describe('interventions over HTTP', () => {
         assert.equal(entry.actor, 'mgr-ana');
         assert.deepEqual(after.slice(0, 1), ['assigned']);
 
-        // Refused by the workflow (the router), answered from the timeline.
+        // Refused by the workflow (the router) when it applies the update: 409 with its reason, and on the timeline.
         const busy = await lane.as('ops-pat').post(`/v1/handoffs/${id}/reassign`, { to: 'ae-busy' });
         assert.match(assertProblem(busy, 409, 'refused-transition').detail, /ae-busy is at.capacity/);
         const ghost = await manager.post(`/v1/handoffs/${id}/reassign`, { to: 'ae-ghost' });
         assert.match(assertProblem(ghost, 409, 'refused-transition').detail, /ae-ghost is not in the roster/);
-        // Refused by the API's guard before any signal.
+        // Refused by the update's validator: nothing in the history.
         const same = await manager.post(`/v1/handoffs/${id}/reassign`, { to: 'ae-lena' });
         assert.match(assertProblem(same, 409, 'refused-transition').detail, /already assigned to ae-lena/);
 
@@ -131,8 +132,8 @@ describe('interventions over HTTP', () => {
         assert.equal(read.body.assignedAe, 'ae-lena');
         assert.equal(read.body.timeline.filter((e) => e.event === 'intervention_failed').length, 2);
         assert.ok(read.body.timeline.filter((e) => e.event === 'intervention_failed').every((e) => UUID.test(e.ref ?? '')));
-        // Signals carry a request id (a UUID) to the entry that answers them; routing entries carry their ledger key.
-        assert.equal(read.body.timeline.filter((e) => UUID.test(e.ref ?? '')).length, 3, 'the guard refusal sent no signal');
+        // Updates carry their id (a UUID) to the entry that answers them; routing entries carry their ledger key.
+        assert.equal(read.body.timeline.filter((e) => UUID.test(e.ref ?? '')).length, 3, 'the validator’s refusal left no entry');
       },
       { roster },
     );
@@ -170,16 +171,16 @@ describe('interventions over HTTP', () => {
       await handle.signal<[unknown]>('escalate', { bogus: 1 });
       await handle.signal<[unknown]>('reassign', 'ae-sam');
       // Well-formed, from the console (no actor: ops), but refused by the guard.
-      await handle.signal(escalateSignal, { reason: 'console test', to: 'ae-kim' });
+      await handle.signal(interventionSignals.escalate, { reason: 'console test', to: 'ae-kim' });
 
       const kim = lane.as('ae-kim');
       const refused = await waitForState(
         kim,
         id,
         'three refusals',
-        (s) => s.timeline.filter((e) => e.event === INTERVENTION_REFUSED).length === 3,
+        (s) => s.timeline.filter((e) => e.event === 'intervention_refused').length === 3,
       );
-      const [bogus, notObject, same] = refused.timeline.filter((e) => e.event === INTERVENTION_REFUSED);
+      const [bogus, notObject, same] = refused.timeline.filter((e) => e.event === 'intervention_refused');
       assert.match(bogus!.detail ?? '', /^escalate: malformed payload: .*bogus/);
       assert.match(bogus!.detail ?? '', /reason/);
       assert.equal(bogus!.actor, 'temporal-console');

@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import { DateTime } from 'luxon';
 import {
   acceptUpdate,
-  escalateSignal,
-  INTERVENTION_FAILED,
-  INTERVENTION_REFUSED,
   markContactedUpdate,
-  reassignSignal,
   recordBookingAttemptUpdate,
-  returnToSdrSignal,
   rejectUpdate,
   reportOutcomeUpdate,
+  interventionSignals,
   rosterChangedSignal,
   submitFeedbackUpdate,
   updateChecklistUpdate,
@@ -281,16 +277,16 @@ export const scenarios: Scenario[] = [
     expect: 'running',
     async run(h) {
       const handle = await assignedHotLead(h, 'intervention-escalate-reassign');
-      await handle.signal(escalateSignal, { reason: 'strategic account', actor: ana, requestId: 'e1' });
+      await handle.signal(interventionSignals.escalate, { reason: 'strategic account', actor: ana, requestId: 'e1' });
       await waitForState(h, handle, (s) => s.assignedAe === sam.id, 'escalated to sam');
-      await handle.signal(reassignSignal, { to: kim.id, reason: 'sam is out', actor: ana, requestId: 'r1' });
+      await handle.signal(interventionSignals.reassign, { to: kim.id, reason: 'sam is out', actor: ana, requestId: 'r1' });
       await waitForState(h, handle, (s) => s.assignedAe === kim.id, 'reassigned to kim');
-      await handle.signal(reassignSignal, { to: 'ae-zed', actor: ana, requestId: 'r2' });
+      await handle.signal(interventionSignals.reassign, { to: 'ae-zed', actor: ana, requestId: 'r2' });
       await handle.signal('escalate', { bogus: true });
       await waitForState(
         h,
         handle,
-        (s) => events(s, INTERVENTION_FAILED).length + events(s, INTERVENTION_REFUSED).length === 2,
+        (s) => events(s, 'intervention_failed').length + events(s, 'intervention_refused').length === 2,
         'refusals',
       );
       return handle;
@@ -302,7 +298,7 @@ export const scenarios: Scenario[] = [
     async run(h) {
       const handle = await assignedHotLead(h, 'intervention-return');
       await h.env.sleep(2 * HOUR);
-      await handle.signal(returnToSdrSignal, { reason: 'needs a budget conversation', actor: ana });
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'needs a budget conversation', actor: ana });
       return closesAs(handle, 'returned_to_sdr', 'needs a budget conversation');
     },
   },
@@ -340,7 +336,7 @@ export const scenarios: Scenario[] = [
       const handle = await h.start('account-owner', hotLead);
       const state = await waitForStage(h, handle, 'assigned');
       assert.equal(state.routing?.basis, 'account_owner');
-      await handle.signal(returnToSdrSignal, { reason: 'already in a deal with this account', actor: ana });
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'already in a deal with this account', actor: ana });
       return closesAs(handle, 'returned_to_sdr', 'already in a deal with this account');
     },
   },

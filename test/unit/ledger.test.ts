@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { factsOf, ledgerEvents, projectHandoff, type HandoffFacts, type LedgerEvent } from '../../src/domain/ledger.js';
 import { submittedState } from '../../src/domain/assessment.js';
 import { hotLead } from '../fixtures/leads.js';
+import type { TimelineEvent } from '../../src/domain/timeline.js';
 
 /** The pure side of the ledger: the facts of a state, the numbering of a batch, and the fold. */
 
@@ -20,7 +21,7 @@ const base: HandoffFacts = {
 };
 
 let seq = 0;
-function event(name: string, at: string, facts: Partial<HandoffFacts> = {}, detail?: string): LedgerEvent {
+function event(name: TimelineEvent, at: string, facts: Partial<HandoffFacts> = {}, detail?: string): LedgerEvent {
   return {
     workflowId: 'handoff-h1',
     handoffId: 'h1',
@@ -136,15 +137,15 @@ describe('ledger fold', () => {
       from: 5,
       facts,
       entries: [
-        { at: base.submittedAt, actor: 'sdr-jo', event: 'a' },
-        { at: base.submittedAt, actor: 'baton', event: 'b' },
+        { at: base.submittedAt, actor: 'sdr-jo', event: 'submitted' },
+        { at: base.submittedAt, actor: 'baton', event: 'checklist_completed' },
       ],
     });
     assert.deepEqual(
       rows.map((r) => [r.seq, r.event]),
       [
-        [5, 'a'],
-        [6, 'b'],
+        [5, 'submitted'],
+        [6, 'checklist_completed'],
       ],
     );
   });

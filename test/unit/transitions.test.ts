@@ -2,16 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Actor } from '../../src/domain/actions.js';
 import { STAGES, type HandoffState, type Stage } from '../../src/domain/state.js';
-import {
-  refuseAccept,
-  refuseChecklistUpdate,
-  refuseMarkContacted,
-  refuseReject,
-  refuseReportOutcome,
-  refuseSubmitFeedback,
-  refuseWithdraw,
-} from '../../src/domain/transitions.js';
+import * as guards from '../../src/domain/transitions.js';
 import { ACTORS, ASSIGNED_AT, makeState } from './fixtures.js';
+
+/** A guard's reason for people (its code is checked below). */
+const reasonOf =
+  <A extends unknown[]>(guard: (...args: A) => guards.Refusal | null) =>
+  (...args: A): string | null =>
+    guard(...args)?.reason ?? null;
+const refuseAccept = reasonOf(guards.refuseAccept);
+const refuseChecklistUpdate = reasonOf(guards.refuseChecklistUpdate);
+const refuseMarkContacted = reasonOf(guards.refuseMarkContacted);
+const refuseReject = reasonOf(guards.refuseReject);
+const refuseReportOutcome = reasonOf(guards.refuseReportOutcome);
+const refuseSubmitFeedback = reasonOf(guards.refuseSubmitFeedback);
+const refuseWithdraw = reasonOf(guards.refuseWithdraw);
 
 const ASSIGNED = Date.parse(ASSIGNED_AT);
 const NOW = ASSIGNED + 2 * 3_600_000;
@@ -236,5 +241,30 @@ describe('refuseMarkContacted times', () => {
 
   it('works in assigned too (contact without a formal accept)', () => {
     assert.equal(refuseMarkContacted(makeState('assigned'), ACTORS.ae, NOW, NOW), null);
+  });
+});
+
+describe('refusal codes (what the API maps to a problem type)', () => {
+  it('a closed hand-off is `closed`, a wrong stage `wrong_stage`, a repeat `already_done`', () => {
+    assert.equal(guards.refuseAccept(makeState('closed', { outcome: 'expired' }), ACTORS.ae)?.code, 'closed');
+    assert.equal(guards.refuseAccept(makeState('awaiting_assignment'), ACTORS.ae)?.code, 'wrong_stage');
+    assert.equal(guards.refuseAccept(makeState('accepted'), ACTORS.ae)?.code, 'already_done');
+    assert.equal(guards.refuseChecklistUpdate(makeState('assigned'), ACTORS.sdr)?.code, 'wrong_stage');
+  });
+
+  it('someone else’s hand-off is `not_yours`, the wrong side `wrong_role`, a bad instant `bad_time`', () => {
+    assert.equal(guards.refuseAccept(makeState('assigned'), ACTORS.otherAe)?.code, 'not_yours');
+    assert.equal(guards.refuseAccept(makeState('assigned'), ACTORS.sdr)?.code, 'wrong_role');
+    assert.equal(guards.refuseWithdraw(makeState('awaiting_checklist'), ACTORS.otherSdr)?.code, 'not_yours');
+    assert.equal(guards.refuseMarkContacted(makeState('accepted'), ACTORS.ae, NOW + 86_400_000, NOW)?.code, 'bad_time');
+  });
+
+  it('interventions: SDRs and AEs may not (`wrong_role`); naming the AE who holds it is `target_unavailable`', () => {
+    assert.equal(guards.refuseIntervention(makeState('assigned'), ACTORS.ae, 'returnToSdr', { reason: 'x' })?.code, 'wrong_role');
+    assert.equal(
+      guards.refuseIntervention(makeState('assigned'), ACTORS.manager, 'reassign', { to: 'ae-kim' })?.code,
+      'target_unavailable',
+    );
+    assert.equal(guards.refuseIntervention(makeState('contacted'), ACTORS.manager, 'escalate', { reason: 'x' })?.code, 'wrong_stage');
   });
 });

@@ -22,6 +22,7 @@ import type { handoff } from '../../workflows/handoff.js';
 import { stateQuery, WORKFLOW_TYPE, workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
+import type { Notification, Recipient } from '../../src/domain/notifications.js';
 
 export type HandoffHandle = WorkflowHandle<typeof handoff>;
 
@@ -45,7 +46,7 @@ export interface Harness {
   db: Database;
   taskQueue: string;
   /** Starts a hand-off and returns its handle. */
-  start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string): Promise<HandoffHandle>;
+  start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string, extra?: Partial<HandoffStart>): Promise<HandoffHandle>;
   state(handle: HandoffHandle): Promise<HandoffState>;
   /** Runs `fn` while a new worker polls (a second call is a worker restart: an empty cache, the history replayed); the worker stops afterwards. */
   run<T>(fn: () => Promise<T>, worker?: { maxCachedWorkflows?: number; workflowBundle?: WorkflowBundleWithSourceMap }): Promise<T>;
@@ -84,8 +85,8 @@ export async function createHarness(
     dataDir,
     db,
     taskQueue,
-    async start(handoffId, lead, sdrId = 'sdr-jo', sdrTimeZone) {
-      const args: [HandoffStart] = [{ handoffId, sdrId, lead, ...(sdrTimeZone ? { sdrTimeZone } : {}) }];
+    async start(handoffId, lead, sdrId = 'sdr-jo', sdrTimeZone, extra = {}) {
+      const args: [HandoffStart] = [{ handoffId, sdrId, lead, ...(sdrTimeZone ? { sdrTimeZone } : {}), ...extra }];
       return env.client.workflow.start<typeof handoff>(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(handoffId), args });
     },
     async state(handle) {
@@ -148,13 +149,16 @@ export async function waitForState(
 /** The timeline entries of one event. */
 export const events = (state: HandoffState, event: string) => state.timeline.filter((e) => e.event === event);
 
-/** The notifications the activities wrote to the outbox. */
-export async function notifications(h: Harness): Promise<{ kind: string; to: string[]; key: string; message: string }[]> {
+/** The notifications the activities wrote to the outbox (`to`: the recipients' ids, `recipients`: with their roles). */
+export async function notifications(h: Harness): Promise<(Omit<Notification, 'to'> & { to: string[]; recipients: Recipient[] })[]> {
   const text = await readFile(path.join(h.dataDir, 'notifications.jsonl'), 'utf8').catch(() => '');
   return text
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { kind: string; to: string[]; key: string; message: string });
+    .map((line) => {
+      const sent = JSON.parse(line) as Notification;
+      return { ...sent, to: sent.to.map((r) => r.id), recipients: sent.to };
+    });
 }
 
 /** A policy file: the shipped policy with `change` applied (written to `file` when given). */

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  acceptUpdate,
-  escalateSignal,
-  INTERVENTION_FAILED,
-  INTERVENTION_REFUSED,
-  markContactedUpdate,
-  reassignSignal,
-  returnToSdrSignal,
-} from '../../workflows/messages.js';
+import { acceptUpdate, interventionSignals, markContactedUpdate } from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
 import { assertElapsed, events, HOUR, MINUTE, notifications, waitForStage, waitForState, withHarness } from './harness.js';
 
@@ -20,7 +12,7 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       const handle = await h.start('int-escalate', hotLead);
       const assigned = await waitForStage(h, handle, 'assigned');
       await h.env.sleep(3 * HOUR);
-      await handle.signal(escalateSignal, { reason: 'VIP account', actor: ana, requestId: 'req-1' });
+      await handle.signal(interventionSignals.escalate, { reason: 'VIP account', actor: ana, requestId: 'req-1' });
       const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'the senior AE');
       assert.equal(escalated.escalations, 1);
       assert.deepEqual(escalated.previousAes, ['ae-kim']);
@@ -42,12 +34,12 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
     withHarness(async (h) => {
       const handle = await h.start('int-named', hotLead);
       await waitForStage(h, handle, 'assigned');
-      await handle.signal(reassignSignal, { to: 'ae-sam', actor: pat, requestId: 'r1' });
+      await handle.signal(interventionSignals.reassign, { to: 'ae-sam', actor: pat, requestId: 'r1' });
       const reassigned = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'reassigned to sam');
       assert.equal(reassigned.escalations, 0);
       assert.equal(events(reassigned, 'reassigned')[0]?.ref, 'r1');
       // Back to kim, named explicitly: a manager may hand it to an AE who had it before.
-      await handle.signal(escalateSignal, { reason: 'kim knows the account', to: 'ae-kim', actor: ana, requestId: 'r2' });
+      await handle.signal(interventionSignals.escalate, { reason: 'kim knows the account', to: 'ae-kim', actor: ana, requestId: 'r2' });
       const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-kim', 'escalated to kim');
       assert.equal(escalated.escalations, 1);
       assert.deepEqual(escalated.previousAes, ['ae-kim', 'ae-sam']);
@@ -58,7 +50,7 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
     withHarness(async (h) => {
       const handle = await h.start('int-return', hotLead);
       await waitForStage(h, handle, 'assigned');
-      await handle.signal(returnToSdrSignal, { reason: 'needs a budget conversation first', actor: ana, requestId: 'r3' });
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'needs a budget conversation first', actor: ana, requestId: 'r3' });
       const final = await handle.result();
       assert.equal(final.outcome, 'returned_to_sdr');
       assert.equal(final.closeReason, 'needs a budget conversation first');
@@ -81,8 +73,8 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       await send('returnToSdr', { reason: 'nor an SDR return', actor: jo, requestId: 'm7' });
       await send('escalate', undefined);
       await send('reassign', { to: 'ae-kim', requestId: 'm9' });
-      const refused = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 9, 'nine refusals');
-      const byRef = Object.fromEntries(events(refused, INTERVENTION_REFUSED).map((e) => [e.ref ?? '-', e.detail ?? '']));
+      const refused = await waitForState(h, handle, (s) => events(s, 'intervention_refused').length === 9, 'nine refusals');
+      const byRef = Object.fromEntries(events(refused, 'intervention_refused').map((e) => [e.ref ?? '-', e.detail ?? '']));
       assert.match(byRef.m1!, /escalate: malformed payload: .*reason/);
       assert.match(byRef.m3!, /to/);
       assert.match(byRef.m4!, /to: an AE id/);
@@ -102,12 +94,12 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       async (h) => {
         const handle = await h.start('int-target-full', hotLead);
         const assigned = await waitForStage(h, handle, 'assigned');
-        await handle.signal(reassignSignal, { to: 'ae-sam', actor: ana, requestId: 'f1' });
+        await handle.signal(interventionSignals.reassign, { to: 'ae-sam', actor: ana, requestId: 'f1' });
         // One at a time: a signal arriving while the first is applied is refused as busy (seen under load).
-        await waitForState(h, handle, (s) => events(s, INTERVENTION_FAILED).length === 1, 'the first failure');
-        await handle.signal(escalateSignal, { reason: 'x', to: 'ae-zed', actor: ana, requestId: 'f2' });
-        const failed = await waitForState(h, handle, (s) => events(s, INTERVENTION_FAILED).length === 2, 'two failures');
-        const [full, unknown] = events(failed, INTERVENTION_FAILED);
+        await waitForState(h, handle, (s) => events(s, 'intervention_failed').length === 1, 'the first failure');
+        await handle.signal(interventionSignals.escalate, { reason: 'x', to: 'ae-zed', actor: ana, requestId: 'f2' });
+        const failed = await waitForState(h, handle, (s) => events(s, 'intervention_failed').length === 2, 'two failures');
+        const [full, unknown] = events(failed, 'intervention_failed');
         assert.equal(full?.ref, 'f1');
         assert.match(full?.detail ?? '', /ae-sam is at capacity/);
         assert.equal(unknown?.ref, 'f2');
@@ -124,9 +116,9 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       const handle = await h.start('int-after-contact', hotLead);
       await waitForStage(h, handle, 'assigned');
       await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
-      await handle.signal(returnToSdrSignal, { reason: 'too late', actor: ana, requestId: 'late' });
-      const state = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 1, 'refusal');
-      assert.match(events(state, INTERVENTION_REFUSED)[0]!.detail ?? '', /already made first contact/);
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'too late', actor: ana, requestId: 'late' });
+      const state = await waitForState(h, handle, (s) => events(s, 'intervention_refused').length === 1, 'refusal');
+      assert.match(events(state, 'intervention_refused')[0]!.detail ?? '', /already made first contact/);
       assert.equal(state.stage, 'contacted');
     }));
 
@@ -138,7 +130,7 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
         assert.ok(waiting.routing?.excluded.some((e) => e.aeId === 'ae-lena' && e.reason === 'territory'));
         await h.env.sleep(2 * HOUR);
         // A named AE need not match the territory.
-        await handle.signal(reassignSignal, { to: 'ae-lena', reason: 'covers the US this week', actor: ana });
+        await handle.signal(interventionSignals.reassign, { to: 'ae-lena', reason: 'covers the US this week', actor: ana });
         const assigned = await waitForStage(h, handle, 'assigned');
         assert.equal(assigned.assignedAe, 'ae-lena');
         assert.equal(events(assigned, 'reassigned')[0]?.actor, 'mgr-ana');
@@ -152,7 +144,12 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       const handle = await h.start('int-race', hotLead);
       await waitForStage(h, handle, 'assigned');
       await h.env.sleep(24 * HOUR - MINUTE);
-      await handle.signal(escalateSignal, { reason: 'racing the clock', actor: ana, requestId: 'race', expectedAe: 'ae-kim' });
+      await handle.signal(interventionSignals.escalate, {
+        reason: 'racing the clock',
+        actor: ana,
+        requestId: 'race',
+        expectedAe: 'ae-kim',
+      });
       const escalated = await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'escalated');
       // Past kim's deadline: the timer it started was abandoned with the assignment.
       await h.env.sleep(2 * MINUTE);
@@ -173,10 +170,10 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       await waitForStage(h, handle, 'assigned');
       await h.env.sleep(24 * HOUR + MINUTE);
       await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'escalated by the ladder');
-      await handle.signal(escalateSignal, { reason: 'too late', actor: ana, requestId: 'late', expectedAe: 'ae-kim' });
+      await handle.signal(interventionSignals.escalate, { reason: 'too late', actor: ana, requestId: 'late', expectedAe: 'ae-kim' });
       const state = await waitForState(h, handle, (s) => s.timeline.some((e) => e.ref === 'late'), 'the signal answered');
       const answer = state.timeline.find((e) => e.ref === 'late')!;
-      assert.equal(answer.event, INTERVENTION_REFUSED);
+      assert.equal(answer.event, 'intervention_refused');
       assert.match(answer.detail ?? '', /moved since this was sent \(held by ae-sam, not ae-kim\)/);
       assert.equal(state.escalations, 1);
       assert.equal(state.assignedAe, 'ae-sam');
@@ -186,12 +183,12 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
     withHarness(async (h) => {
       const handle = await h.start('int-stale', hotLead);
       await waitForStage(h, handle, 'assigned');
-      await handle.signal(reassignSignal, { to: 'ae-sam', actor: ana, expectedAe: 'ae-kim' });
+      await handle.signal(interventionSignals.reassign, { to: 'ae-sam', actor: ana, expectedAe: 'ae-kim' });
       await waitForState(h, handle, (s) => s.assignedAe === 'ae-sam', 'reassigned');
       // A second manager, still looking at kim's hand-off, returns it.
-      await handle.signal(returnToSdrSignal, { reason: 'stale view', actor: pat, requestId: 'stale', expectedAe: 'ae-kim' });
-      const state = await waitForState(h, handle, (s) => events(s, INTERVENTION_REFUSED).length === 1, 'refused');
-      assert.match(events(state, INTERVENTION_REFUSED)[0]!.detail ?? '', /moved since this was sent/);
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'stale view', actor: pat, requestId: 'stale', expectedAe: 'ae-kim' });
+      const state = await waitForState(h, handle, (s) => events(s, 'intervention_refused').length === 1, 'refused');
+      assert.match(events(state, 'intervention_refused')[0]!.detail ?? '', /moved since this was sent/);
       assert.equal(state.stage, 'assigned');
     }));
 });

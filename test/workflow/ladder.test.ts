@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import type { PolicyInput } from '../../src/domain/policy.js';
-import { rejectUpdate, reassignSignal } from '../../workflows/messages.js';
+import { interventionSignals, rejectUpdate } from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
 import {
   assertElapsed,
@@ -59,7 +59,7 @@ describe('escalation ladder edges (time-skipping)', { concurrency: true }, () =>
       assert.ok(sent.some((n) => n.kind === 'no_eligible_ae' && n.to.includes('sales-manager')));
       assert.ok(sent.some((n) => n.kind === 'escalation' && n.to.includes('mgr-ana')));
       // The manager decides: kim gets it back, with a fresh window.
-      await handle.signal(reassignSignal, { to: 'ae-kim', reason: 'sam is out', actor: ana });
+      await handle.signal(interventionSignals.reassign, { to: 'ae-kim', reason: 'sam is out', actor: ana });
       const assigned = await waitForState(h, handle, (s) => s.assignedAe === 'ae-kim', 'kim again');
       assertElapsed(assigned.assignedAt, assigned.deadlines.contactBy, 24 * HOUR);
       void sam;

@@ -5,10 +5,10 @@ import { LedgerStore } from '../../src/db/ledger.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import {
   acceptUpdate,
+  interventionSignals,
   markContactedUpdate,
   rejectUpdate,
   reportOutcomeUpdate,
-  returnToSdrSignal,
   submitFeedbackUpdate,
 } from '../../workflows/messages.js';
 import { actors, hotLead } from '../fixtures/leads.js';
@@ -215,7 +215,7 @@ describe('hand-off ledger (time-skipping)', () => {
       down = false;
       await h.run(async () => {
         await h.env.sleep(2 * MINUTE);
-        await handle.signal(returnToSdrSignal, { reason: 'the SDR will re-qualify it', actor: ana, requestId: 'ledger-r1' });
+        await handle.signal(interventionSignals.returnToSdr, { reason: 'the SDR will re-qualify it', actor: ana, requestId: 'ledger-r1' });
         const final = await finish(handle);
         assert.equal(final.outcome, 'returned_to_sdr');
         await assertLedgerIsTimeline(h, final);

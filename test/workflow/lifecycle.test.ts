@@ -10,7 +10,7 @@ import {
   withdrawUpdate,
 } from '../../workflows/messages.js';
 import { actors, draftCompletion, draftLead, hotLead, nurtureLead, tooSmallLead, happyPathEvents } from '../fixtures/leads.js';
-import { assertElapsed, DAY, HOUR, MINUTE, ms, waitForStage, withHarness } from './harness.js';
+import { assertElapsed, DAY, HOUR, MINUTE, ms, notifications, waitForStage, withHarness } from './harness.js';
 
 const { kim, jo } = actors;
 
@@ -68,9 +68,9 @@ describe('hand-off lifecycle (time-skipping)', () => {
       assert.equal(done.handoffWindowMissed, false);
     }));
 
-  it('a draft still incomplete at 3× its hand-off window expires, after alerting at 1×', () =>
+  it('a draft still incomplete at 3× its hand-off window expires, after alerting the SDR and their manager at 1×', () =>
     withHarness(async (h) => {
-      const handle = await h.start('draft-expire', draftLead);
+      const handle = await h.start('draft-expire', draftLead, 'sdr-jo', undefined, { sdrManagerId: 'mgr-ana' });
       const draft = await waitForStage(h, handle, 'awaiting_checklist');
       // The draft scores 30 so far: provisional tier cool, window 72 h.
       assert.equal(draft.provisionalTier, 'cool');
@@ -87,6 +87,17 @@ describe('hand-off lifecycle (time-skipping)', () => {
       assert.equal(final.outcome, 'expired');
       assertElapsed(final.submittedAt, final.closedAt, 3 * 72 * HOUR);
       assert.ok(final.timeline.some((e) => e.event === 'handoff_window_missed'));
+      // Who is told comes from the principals file (the SDR's manager), not a placeholder.
+      const alerts = (await notifications(h)).filter((n) => n.kind === 'handoff_window_missed');
+      assert.deepEqual(
+        alerts.map((n) => n.recipients),
+        [
+          [
+            { id: 'sdr-jo', role: 'sdr' },
+            { id: 'mgr-ana', role: 'sdr_manager' },
+          ],
+        ],
+      );
     }));
 
   it('a lead outside the ICP closes as not_icp with the failed rules', () =>

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RosterStore } from '../../src/db/roster.js';
 import { Router } from '../../src/db/router.js';
-import { returnToSdrSignal, rosterChangedSignal } from '../../workflows/messages.js';
+import { interventionSignals, rosterChangedSignal } from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
 import { events, HOUR, ms, notifications, waitForStage, waitForState, withHarness } from './harness.js';
 
@@ -71,7 +71,7 @@ describe('routing on the database (time-skipping)', { concurrency: true }, () =>
       assert.deepEqual(decision?.candidates, state.routing?.candidates);
 
       // A closed hand-off gives its capacity back, and the ledger says why.
-      await handle.signal(returnToSdrSignal, { reason: 'duplicate of an open opportunity', actor: actors.ana });
+      await handle.signal(interventionSignals.returnToSdr, { reason: 'duplicate of an open opportunity', actor: actors.ana });
       assert.equal((await handle.result()).outcome, 'returned_to_sdr');
       const [released] = await new Router(h.db).decisions('route-explain');
       assert.equal(released?.releaseReason, 'closed: returned_to_sdr');

@@ -1,9 +1,12 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, type Client, type RawWorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  type RawWorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from '../../db/router.js';
 import { INTERVENING_ROLES, type InterventionInput, type InterventionKind, type Message, type Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
@@ -22,16 +25,19 @@ import {
 import { visibilityRecordOf } from '../../temporal/visibility.js';
 import {
   acceptUpdate,
+  interventionUpdates,
   markContactedUpdate,
   recordBookingAttemptUpdate,
   rejectUpdate,
   reportOutcomeUpdate,
   submitFeedbackUpdate,
   updateChecklistUpdate,
+  submitUpdate,
   withdrawUpdate,
   WORKFLOW_TYPE,
   workflowIdFor,
   type HandoffStart,
+  type Submitted,
 } from '../../../workflows/messages.js';
 import { requireRole, type Principal } from '../auth.js';
 import { jsonBody } from '../body.js';
@@ -47,9 +53,8 @@ import {
   type HandoffSummarySchema,
 } from '../schemas.js';
 import { assessLead, draftView, submittedState } from '../../domain/assessment.js';
-import { refuseIntervention } from '../../domain/transitions.js';
 import { canonicalJson, staticDetails, staticSummary, submissionHash } from '../submission.js';
-import { INTERVENTION_WAIT_MS, QUERY_TIMEOUT_MS, readState, sendIntervention, sendUpdate, withDeadline } from '../temporal.js';
+import { QUERY_TIMEOUT_MS, readState, sendUpdate, temporalProblem, updateProblem, withDeadline } from '../temporal.js';
 
 /** What can go wrong with an action on an existing hand-off. */
 const ACTION_PROBLEMS = problemResponses(
@@ -66,7 +71,7 @@ const ACTION_PROBLEMS = problemResponses(
 
 /** The memo key holding the fingerprint of the submission that started a hand-off. */
 export const SUBMISSION_HASH_MEMO = 'submissionHash';
-/** How long a new submission waits for the workflow's first answer before replying without it. */
+/** How long a submission waits for the workflow to gate, score and route it before answering without that. */
 const FIRST_STATE_WAIT_MS = 5_000;
 /** At risk: the first-contact deadline is less than this far away. */
 const AT_RISK_WITHIN_MS = 2 * 3_600_000;
@@ -114,14 +119,9 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const principal = c.get('principal');
-      const submission = c.req.valid('json');
-      const started = await startHandoff(deps, principal, submission);
-      // A repeated submit waits like the first one, so a client's retry sees where the lead went.
-      const settled = await firstState(client, submission.handoffId);
-      const state = settled ?? (started ? pendingState(deps, principal, submission) : await readState(client, submission.handoffId));
-      c.header('Location', location(submission.handoffId));
-      return started ? c.json(state, 201) : c.json(state, 200);
+      const { state, created } = await submitHandoff(deps, c.get('principal'), c.req.valid('json'));
+      c.header('Location', location(state.id));
+      return created ? c.json(state, 201) : c.json(state, 200);
     },
   );
 
@@ -309,6 +309,7 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     description: string;
     body: z.ZodType<InterventionInput[K]>;
   }): void => {
+    const update = interventionUpdates[spec.kind] as UpdateDefinition<HandoffState, [Message<InterventionInput[K]>]>;
     router.openapi(
       createRoute({
         method: 'post',
@@ -316,30 +317,21 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
         operationId: `${spec.kind}Handoff`,
         tags: ['hand-offs'],
         summary: spec.summary,
-        description: `${spec.description} Managers, ops and admins. Sent to the workflow as the \`${spec.kind}\` signal (which ops can also send from the Temporal UI or CLI); the answer waits until the workflow has applied it and routed or closed the hand-off, up to ${INTERVENTION_WAIT_MS / 1000} s.`,
+        description: `${spec.description} Managers, ops and admins. Sent to the workflow as the \`${spec.kind}\` update (ops can send the signal of the same name from the Temporal UI or CLI); the answer is the hand-off once the workflow has applied it and routed or closed it, or 409 with the reason it was refused.`,
         security: bearerSecurity,
         middleware: [requireRole(...INTERVENING_ROLES), jsonBody()] as const,
         request: { params: HandoffIdParams, body: { required: true, ...json(spec.body) } },
         responses: {
           200: stateResponse('The hand-off after the intervention, routed again or closed'),
-          202: stateResponse(
-            'The signal is delivered but the workflow had not applied it within the wait: the state so far; read the hand-off again to see the result',
-          ),
           ...ACTION_PROBLEMS,
         },
       }),
       async (c) => {
         // The route is generic in its body schema, which hides the validated types from Hono.
         const req = c.req as unknown as { valid(target: 'param'): { id: string }; valid(target: 'json'): InterventionInput[K] };
-        const actor = actorOf(c.get('principal'));
         const { id } = req.valid('param');
-        const body = req.valid('json');
-        // Signals cannot refuse, so the guard the workflow applies is checked here first, for a clear 409.
-        const state = await readState(client, id);
-        const refusal = refuseIntervention(state, actor, spec.kind, body);
-        if (refusal) throw new ProblemError(state.stage === 'closed' ? 'handoff-closed' : 'refused-transition', refusal);
-        const result = await sendIntervention(client, id, spec.kind, { ...body, actor }, state);
-        return result.settled ? c.json(result.state, 200) : c.json(result.state, 202);
+        const message = { ...req.valid('json'), actor: actorOf(c.get('principal')) } as Message<InterventionInput[K]>;
+        return c.json(await sendUpdate(client, id, update, message), 200);
       },
     );
   };
@@ -397,38 +389,72 @@ function ownFilter(principal: Principal, asked: string | undefined, param: 'sdr'
 }
 
 /**
- * Starts the hand-off workflow; `false` when this SDR already submitted this very body under this
- * id (idempotent replay). Any other reuse of the id is 409, without saying whose it is.
+ * Submits a hand-off in one call (update-with-start): starts its workflow, or finds the running
+ * one, and answers with the state once it is gated, scored and routed. `created` is false when this
+ * SDR already submitted this very body under this id (idempotent replay); any other reuse of the id
+ * is 409, without saying whose it is.
  */
-async function startHandoff(deps: ApiDeps, principal: Principal, submission: Submission): Promise<boolean> {
+async function submitHandoff(deps: ApiDeps, principal: Principal, submission: Submission): Promise<Submitted> {
   const { client, config, policy } = deps;
   const { handoffId, ...lead } = submission;
   const hash = submissionHash(submission);
   const assessment = assessLead(lead, policy);
   const workflowId = workflowIdFor(handoffId);
+  const start: HandoffStart = {
+    handoffId,
+    sdrId: principal.id,
+    lead,
+    submissionHash: hash,
+    ...(principal.timeZone ? { sdrTimeZone: principal.timeZone } : {}),
+    ...(principal.managerId ? { sdrManagerId: principal.managerId } : {}),
+  };
+  const startWorkflowOperation = new WithStartWorkflowOperation<HandoffWorkflow>(WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue: config.taskQueue,
+    args: [start],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: HandoffStageKey, value: 'awaiting_checklist' },
+      { key: SdrIdKey, value: principal.id },
+      ...(lead.company?.name ? [{ key: CompanyNameKey, value: lead.company.name }] : []),
+    ],
+    memo: { [SUBMISSION_HASH_MEMO]: hash },
+    staticSummary: staticSummary(lead, assessment),
+    staticDetails: staticDetails(principal.id, lead, assessment),
+  });
   try {
-    await withDeadline(client, QUERY_TIMEOUT_MS, () =>
-      client.workflow.start<HandoffWorkflow>(WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: config.taskQueue,
-        args: [{ handoffId, sdrId: principal.id, lead, ...(principal.timeZone ? { sdrTimeZone: principal.timeZone } : {}) }],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-        typedSearchAttributes: [
-          { key: HandoffStageKey, value: 'awaiting_checklist' },
-          { key: SdrIdKey, value: principal.id },
-          ...(lead.company?.name ? [{ key: CompanyNameKey, value: lead.company.name }] : []),
-        ],
-        memo: { [SUBMISSION_HASH_MEMO]: hash },
-        staticSummary: staticSummary(lead, assessment),
-        staticDetails: staticDetails(principal.id, lead, assessment),
+    return await withDeadline(client, FIRST_STATE_WAIT_MS, () =>
+      client.workflow.executeUpdateWithStart(submitUpdate, {
+        args: [{ submissionHash: hash, actor: actorOf(principal) }],
+        startWorkflowOperation,
       }),
     );
-    return true;
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const refused = updateProblem(err);
+    if (refused) throw refused;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      // The hand-off is closed: a repeat of its submission reads it, anything else is refused.
+      await assertSameSubmission(deps, principal, handoffId, hash);
+      return { state: await readState(client, handoffId), created: false };
+    }
+    // Started, but the workflow has not answered yet (no worker polling, say): what the start knows.
+    if (
+      !temporalProblem(err) ||
+      !(await startWorkflowOperation.workflowHandle().then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw err;
+    return { state: pendingState(deps, start), created: true };
   }
-  const existing = await withDeadline(client, QUERY_TIMEOUT_MS, () => client.workflow.getHandle(workflowId).describe());
+}
+
+async function assertSameSubmission(deps: ApiDeps, principal: Principal, handoffId: string, hash: string): Promise<void> {
+  const existing = await withDeadline(deps.client, QUERY_TIMEOUT_MS, () =>
+    deps.client.workflow.getHandle(workflowIdFor(handoffId)).describe(),
+  );
   if (existing.typedSearchAttributes.get(SdrIdKey) !== principal.id) {
     throw new ProblemError('duplicate-handoff', `handoffId ${handoffId} is already taken; use another idempotency key`);
   }
@@ -438,40 +464,15 @@ async function startHandoff(deps: ApiDeps, principal: Principal, submission: Sub
       `hand-off ${handoffId} was already submitted with a different body; PATCH it to change checklist items, or use a new handoffId`,
     );
   }
-  return false;
-}
-
-/**
- * The state of a just-started hand-off, once its workflow has answered (bounded wait). A complete
- * submission is given the same time to be gated, scored and routed, so the answer says where it
- * went, as a PATCH completing the checklist does.
- */
-async function firstState(client: Client, handoffId: string): Promise<HandoffState | undefined> {
-  const giveUpAt = Date.now() + FIRST_STATE_WAIT_MS;
-  let state: HandoffState | undefined;
-  try {
-    for (let attempt = 0; ; attempt++) {
-      state = await readState(client, handoffId, { timeoutMs: giveUpAt - Date.now() });
-      const pause = Math.min(25 * 2 ** attempt, 250);
-      // Settled: the policy is loaded (`submitted` is on the timeline) and a complete checklist has been routed.
-      const settled = state.timeline.length > 0 && !(state.stage === 'awaiting_checklist' && state.checklist.complete);
-      if (settled || Date.now() + pause >= giveUpAt) return state;
-      await sleep(pause);
-    }
-  } catch (err) {
-    if (!state) console.warn(`hand-off ${handoffId} started, but its state is not readable yet: ${(err as Error).message}`);
-    return state;
-  }
 }
 
 /** What the start already knows, when the workflow has not answered yet (no worker polling, say). */
-function pendingState(deps: ApiDeps, principal: Principal, submission: Submission): HandoffState {
-  const { handoffId, ...lead } = submission;
+function pendingState(deps: ApiDeps, start: HandoffStart): HandoffState {
   const submittedAt = deps.now?.() ?? Date.now();
   return {
-    ...submittedState({ handoffId, sdrId: principal.id, lead, submittedAt }),
-    ...draftView(lead, submittedAt, deps.policy),
-    ...(principal.timeZone ? { sdrTimeZone: principal.timeZone } : {}),
+    ...submittedState({ ...start, submittedAt }),
+    ...draftView(start.lead, submittedAt, deps.policy),
+    ...(start.sdrTimeZone ? { sdrTimeZone: start.sdrTimeZone } : {}),
   };
 }
 

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Who Baton tells of what (DESIGN §2.4–2.6). The workflow decides the kind and the people involved;
+ * this module decides who of them hears of it. Delivery is the notify activity's business.
+ */
+export const NOTIFICATION_KINDS = [
+  /** The AE: a share of the first-contact window has passed. */
+  'contact_reminder',
+  /** The AE's manager: the AE missed the window, could not be booked, or a manager escalated. */
+  'escalation',
+  /** The SDR: the lead is back with them (rejected, window missed, returned by a manager). */
+  'returned_to_sdr',
+  /** The SDR and their manager: the lead was not assigned within its hand-off window. */
+  'handoff_window_missed',
+  /** The sales managers: nobody in the roster can take the lead. */
+  'no_eligible_ae',
+  /** The AE: the outcome and rating are due. */
+  'feedback_reminder',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export const RECIPIENT_ROLES = ['ae', 'ae_manager', 'sdr', 'sdr_manager', 'sales_managers'] as const;
+export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
+
+/** The group that stands for the sales managers (and for a manager nobody named). */
+export const SALES_MANAGERS = 'sales-manager';
+
+const AUDIENCE: Record<NotificationKind, readonly RecipientRole[]> = {
+  contact_reminder: ['ae'],
+  escalation: ['ae_manager'],
+  returned_to_sdr: ['sdr'],
+  handoff_window_missed: ['sdr', 'sdr_manager'],
+  no_eligible_ae: ['sales_managers'],
+  feedback_reminder: ['ae'],
+};
+
+/** The people of a hand-off: the SDR's manager comes from the principals file, the AE's from the roster. */
+export interface HandoffPeople {
+  sdrId: string;
+  sdrManagerId?: string;
+  aeId?: string;
+  aeManagerId?: string;
+}
+
+export const RecipientSchema = z.object({ id: z.string().min(1), role: z.enum(RECIPIENT_ROLES) });
+export type Recipient = z.infer<typeof RecipientSchema>;
+
+/**
+ * The recipients of a notification kind. A manager nobody named falls back to the sales managers,
+ * so an escalation always reaches someone who can act; each person is told once.
+ */
+export function recipientsOf(kind: NotificationKind, people: HandoffPeople): Recipient[] {
+  const idOf: Record<RecipientRole, string | undefined> = {
+    ae: people.aeId,
+    ae_manager: people.aeManagerId,
+    sdr: people.sdrId,
+    sdr_manager: people.sdrManagerId,
+    sales_managers: SALES_MANAGERS,
+  };
+  const recipients: Recipient[] = [];
+  for (const role of AUDIENCE[kind]) {
+    const id = idOf[role] ?? (role.endsWith('_manager') ? SALES_MANAGERS : undefined);
+    const as: RecipientRole = idOf[role] ? role : 'sales_managers';
+    if (id && !recipients.some((r) => r.id === id)) recipients.push({ id, role: as });
+  }
+  return recipients;
+}
+
+export const NotificationSchema = z.object({
+  /** Idempotency key: workflow id + step + business key. */
+  key: z.string().min(1),
+  handoffId: z.string().min(1),
+  kind: z.enum(NOTIFICATION_KINDS),
+  to: z.array(RecipientSchema).min(1),
+  message: z.string(),
+});
+export type Notification = z.infer<typeof NotificationSchema>;

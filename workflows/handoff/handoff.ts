@@ -1,0 +1,125 @@
+import { patched, workflowInfo } from '@temporalio/workflow';
+import { draftView, submittedState } from '../../src/domain/assessment.js';
+import { recipientsOf, type NotificationKind } from '../../src/domain/notifications.js';
+import type { Policy } from '../../src/domain/policy.js';
+import type { WorkCalendar } from '../../src/domain/sla-clock.js';
+import type { HandoffState, Outcome, Stage } from '../../src/domain/state.js';
+import { BATON, type TimelineEvent } from '../../src/domain/timeline.js';
+import { refusal, type Refusal } from '../../src/domain/transitions.js';
+import type { HandoffStart } from '../messages.js';
+import { notify } from './activities.js';
+import { Inbox } from './inbox.js';
+import { publish } from './publish.js';
+
+/**
+ * Hand-offs started before the SLA engine (reminders, escalation ladder, booking-attempt rule,
+ * interventions) keep the single first-contact timer they began with, so their histories replay.
+ */
+export const SLA_ENGINE_PATCH = 'sla-engine';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * One hand-off's state and the transitions every step of the playbook shares: the read model,
+ * the timeline, publishing to the Web UI, closing, and telling people. The steps themselves live
+ * beside this file; `workflows/handoff.ts` sequences them.
+ */
+export class Handoff {
+  readonly workflowId = workflowInfo().workflowId;
+  readonly submittedAt = Date.now();
+  readonly state: HandoffState;
+  /** False for hand-offs started before the SLA engine: one plain first-contact timer. */
+  readonly slaEngine = patched(SLA_ENGINE_PATCH);
+  /** Loaded once at start by an activity; the handlers that need it wait for it. */
+  policy!: Policy;
+  readonly inbox = new Inbox();
+  /** Bumped whenever the checklist data changes, so clocks re-read their deadlines. */
+  dataVersion = 0;
+  /** The assigned AE's clock and manager, and how many of their reminders have gone out. */
+  current: { calendar: WorkCalendar; managerId?: string; remindersSent: number } | undefined;
+  /** Assignments so far (a step of the notification keys). */
+  assignments = 0;
+  /** Routing calls so far: each call's idempotency key counts them. */
+  routingCalls = 0;
+  /** The key of the latest routing call (the timeline's `ref` to its decision in the ledger). */
+  routingKey: string | undefined;
+  /** Set by the roster routes' signal: a hand-off waiting for an eligible AE tries again now. */
+  rosterChanged = false;
+  /** Submit updates answered (the first one started the hand-off). */
+  submits = 0;
+
+  constructor(readonly start: HandoffStart) {
+    this.state = submittedState({ ...start, submittedAt: this.submittedAt });
+  }
+
+  get closed(): boolean {
+    return this.state.stage === 'closed';
+  }
+
+  get company(): string {
+    return this.state.lead.company?.name ?? this.state.id;
+  }
+
+  /** The policy of the lead's tier (once tiered). */
+  get tierRules(): Policy['tiers'][keyof Policy['tiers']] {
+    return this.policy.tiers[this.state.tier!];
+  }
+
+  record(event: TimelineEvent, actor: string, detail?: string, extra: { rule?: string; ref?: string } = {}): void {
+    this.state.timeline.push({
+      at: iso(Date.now()),
+      actor,
+      event,
+      ...(detail ? { detail } : {}),
+      ...(extra.rule ? { rule: extra.rule } : {}),
+      ...(extra.ref ? { ref: extra.ref } : {}),
+    });
+  }
+
+  publish(waitingFor: string): void {
+    publish(this.state, waitingFor);
+  }
+
+  setStage(stage: Stage, waitingFor: string): void {
+    this.state.stage = stage;
+    this.publish(waitingFor);
+  }
+
+  close(outcome: Outcome, reason: string, actor = BATON): void {
+    const { state } = this;
+    state.stage = 'closed';
+    state.outcome = outcome;
+    state.closeReason = reason;
+    state.closedAt = iso(Date.now());
+    this.record('closed', actor, `${outcome}: ${reason}`);
+    this.publish('nothing: the hand-off is closed');
+  }
+
+  /** Refuses the AE's and SDR's actions that would race a request being applied. */
+  busy(): Refusal | null {
+    const reason = this.inbox.busy();
+    return reason ? refusal('busy', reason) : null;
+  }
+
+  /** Re-evaluates everything derived from the lead data while the checklist is open. */
+  evaluateDraft(): void {
+    Object.assign(this.state, draftView(this.state.lead, this.submittedAt, this.policy));
+  }
+
+  /** What the checklist still needs, for the Web UI. */
+  checklistWaitingFor(): string {
+    const { checklist } = this.state;
+    return checklist.complete ? 'gating, scoring and routing' : `the checklist: ${checklist.missing.length} item(s) missing`;
+  }
+
+  /** Tells the people `kind` concerns (DESIGN §2.4–2.6), once per key. */
+  tell(kind: NotificationKind, step: string, message: string): Promise<boolean> {
+    const to = recipientsOf(kind, {
+      sdrId: this.state.sdrId,
+      sdrManagerId: this.start.sdrManagerId,
+      aeId: this.state.assignedAe,
+      aeManagerId: this.current?.managerId,
+    });
+    return notify({ key: `${this.workflowId}:${step}`, handoffId: this.state.id, kind, to, message });
+  }
+}

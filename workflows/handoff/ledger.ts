@@ -1,0 +1,53 @@
+import { condition, patched } from '@temporalio/workflow';
+import { factsOf } from '../../src/domain/ledger.js';
+import { recordEvents } from './activities.js';
+import type { Handoff } from './handoff.js';
+
+/**
+ * Hand-offs ship their timeline to the PostgreSQL ledger. One started before the ledger existed
+ * ships its whole timeline at its first change after the upgrade (the patch is checked there, not
+ * at start), so the ledger still gets every one of its events.
+ */
+export const LEDGER_PATCH = 'event-ledger';
+
+/**
+ * Ships every timeline entry to the ledger, in order, in the background: a database outage delays
+ * the ledger (the activity retries) but never the hand-off. The run ends only once it is whole.
+ */
+export class LedgerShipper {
+  /** Timeline entries already in the ledger. */
+  private shipped = 0;
+  /** The playbook is done: ship the rest, then stop. */
+  private finishing = false;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly h: Handoff) {
+    this.done = this.ship();
+  }
+
+  /** Waits until every entry, the closing ones included, is in the ledger. */
+  finish(): Promise<void> {
+    this.finishing = true;
+    return this.done;
+  }
+
+  private async ship(): Promise<void> {
+    const { state, workflowId } = this.h;
+    let seen = 0;
+    for (;;) {
+      await condition(() => state.timeline.length > seen || this.finishing);
+      seen = state.timeline.length;
+      if (seen > this.shipped && patched(LEDGER_PATCH)) {
+        await recordEvents({
+          workflowId,
+          handoffId: state.id,
+          from: this.shipped,
+          entries: state.timeline.slice(this.shipped, seen),
+          facts: factsOf(state),
+        });
+        this.shipped = seen;
+      }
+      if (this.finishing && seen === state.timeline.length) return;
+    }
+  }
+}
