@@ -96,11 +96,11 @@ describe('hand-off lifecycle over HTTP', () => {
       const late = await kim.post(`/v1/handoffs/${id}/contacted`, { channel: 'email' });
       assert.match(assertProblem(late, 409, 'handoff-closed').detail, /closed/);
 
-      // The manager reads it too, and the history holds exactly the four accepted updates.
+      // The manager reads it too, and the history holds exactly the submit sent with the start and the four accepted updates.
       assert.equal((await lane.as('mgr-ana').get(`/v1/handoffs/${id}`)).status, 200);
       const events = await updateEvents(current().client, id);
-      assert.deepEqual(events.names, ['accept', 'markContacted', 'reportOutcome', 'submitFeedback']);
-      assert.equal(events.completed, 4);
+      assert.deepEqual(events.names, ['submit', 'accept', 'markContacted', 'reportOutcome', 'submitFeedback']);
+      assert.equal(events.completed, 5);
       const handle = current().client.workflow.getHandle<() => Promise<HandoffState>>(workflowIdFor(id));
       assert.equal((await handle.result()).outcome, 'opportunity');
       const finalAttributes = (await handle.describe()).typedSearchAttributes;
