@@ -68,7 +68,7 @@ export async function readState(client: Client, handoffId: string, opts: { timeo
   }
 }
 
-/** Sends an update and returns what it answers with; refusals become 409 (by their code), bad payloads 422. */
+/** Sends an update and returns what it answers with; refusals become 403 or 409 (by their code), bad payloads 422. */
 export async function sendUpdate<T, R = HandoffState>(
   client: Client,
   handoffId: string,
@@ -88,12 +88,14 @@ export async function sendUpdate<T, R = HandoffState>(
 
 /** The problem kind of each refusal code; every other refusal is a refused transition. */
 const REFUSAL_PROBLEMS: Partial<Record<RefusalCode, ProblemKind>> = {
+  not_yours: 'forbidden',
+  wrong_role: 'forbidden',
   closed: 'handoff-closed',
   id_taken: 'duplicate-handoff',
   different_submission: 'duplicate-handoff',
 };
 
-/** An update's refusal (409 by its code) or invalid payload (422), from the failure the validator threw. */
+/** An update's refusal (403 or 409 by its code) or invalid payload (422), from the failure the validator threw. */
 export function updateProblem(err: unknown): ProblemError | undefined {
   if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
   const failure = err.cause;

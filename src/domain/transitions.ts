@@ -41,7 +41,8 @@ export const refusal = (code: RefusalCode, reason: string): Refusal => ({ code, 
 
 /**
  * Guards for every hand-off action. Each returns why an action is refused, or `null` when it may
- * proceed; workflow update validators turn a refusal into a rejection (API 409).
+ * proceed; workflow update validators turn a refusal into a rejection. Whose hand-off it is comes
+ * first (`not_yours`, `wrong_role`: API 403, whatever the stage), then the stage and the rest (409).
  */
 type Guard = Refusal | null;
 
@@ -69,34 +70,42 @@ function owningSdrOnly(state: HandoffState, actor: Actor): Guard {
 }
 
 export function refuseChecklistUpdate(state: HandoffState, actor: Actor): Guard {
+  const theirs = owningSdrOnly(state, actor);
+  if (theirs) return theirs;
   if (state.stage !== 'awaiting_checklist' && state.stage !== 'closed') {
     return refusal('wrong_stage', `the checklist is complete and the hand-off is ${state.stage}: the AE owns the qualification data now`);
   }
-  return stageIs(state, ['awaiting_checklist'], 'edited') ?? owningSdrOnly(state, actor);
+  return stageIs(state, ['awaiting_checklist'], 'edited');
 }
 
 export function refuseWithdraw(state: HandoffState, actor: Actor): Guard {
+  const theirs = owningSdrOnly(state, actor);
+  if (theirs) return theirs;
   if (BEFORE_CONTACT.includes(state.stage) || state.stage === 'contacted') {
     return refusal(
       'wrong_stage',
       `the hand-off is ${state.stage}: once assigned the AE owns the lead and the SDR can no longer withdraw it`,
     );
   }
-  return stageIs(state, ['awaiting_checklist', 'awaiting_assignment'], 'withdrawn') ?? owningSdrOnly(state, actor);
+  return stageIs(state, ['awaiting_checklist', 'awaiting_assignment'], 'withdrawn');
 }
 
 export function refuseAccept(state: HandoffState, actor: Actor): Guard {
+  const theirs = assignedAeOnly(state, actor);
+  if (theirs) return theirs;
   if (state.stage === 'accepted') return refusal('already_done', 'the hand-off is already accepted');
-  return stageIs(state, ['assigned'], 'accepted') ?? assignedAeOnly(state, actor);
+  return stageIs(state, ['assigned'], 'accepted');
 }
 
 export function refuseReject(state: HandoffState, actor: Actor): Guard {
-  return stageIs(state, BEFORE_CONTACT, 'rejected') ?? assignedAeOnly(state, actor);
+  return assignedAeOnly(state, actor) ?? stageIs(state, BEFORE_CONTACT, 'rejected');
 }
 
 export function refuseMarkContacted(state: HandoffState, actor: Actor, contactedAt: number, now: number): Guard {
+  const theirs = assignedAeOnly(state, actor);
+  if (theirs) return theirs;
   if (state.stage === 'contacted') return refusal('already_done', 'first contact is already recorded');
-  const refused = stageIs(state, BEFORE_CONTACT, 'marked contacted') ?? assignedAeOnly(state, actor);
+  const refused = stageIs(state, BEFORE_CONTACT, 'marked contacted');
   if (refused) return refused;
   if (contactedAt > now + 5 * 60_000) return refusal('bad_time', `at ${new Date(contactedAt).toISOString()} is in the future`);
   if (state.assignedAt && contactedAt < Date.parse(state.assignedAt)) {
@@ -106,21 +115,27 @@ export function refuseMarkContacted(state: HandoffState, actor: Actor, contacted
 }
 
 export function refuseReportOutcome(state: HandoffState, actor: Actor): Guard {
+  const theirs = assignedAeOnly(state, actor);
+  if (theirs) return theirs;
   if (state.outcomeReport) return refusal('already_done', `the outcome is already reported (${state.outcomeReport.outcome})`);
   if (BEFORE_CONTACT.includes(state.stage)) return refusal('wrong_stage', 'record the first contact before reporting an outcome');
-  return stageIs(state, ['contacted'], 'given an outcome') ?? assignedAeOnly(state, actor);
+  return stageIs(state, ['contacted'], 'given an outcome');
 }
 
 export function refuseSubmitFeedback(state: HandoffState, actor: Actor): Guard {
+  const theirs = assignedAeOnly(state, actor);
+  if (theirs) return theirs;
   if (state.feedback) return refusal('already_done', 'feedback is already submitted');
   if (BEFORE_CONTACT.includes(state.stage)) return refusal('wrong_stage', 'record the first contact before rating the hand-off');
-  return stageIs(state, ['contacted'], 'rated') ?? assignedAeOnly(state, actor);
+  return stageIs(state, ['contacted'], 'rated');
 }
 
 /** The owning SDR records an attempt to book the assigned AE (DESIGN §2.5: notes and booking attempts stay open to the SDR). */
 export function refuseBookingAttempt(state: HandoffState, actor: Actor, attemptedAt: number, now: number): Guard {
+  const theirs = owningSdrOnly(state, actor);
+  if (theirs) return theirs;
   if (state.stage === 'contacted') return refusal('wrong_stage', 'the AE has already made first contact; booking attempts no longer apply');
-  const refused = stageIs(state, BEFORE_CONTACT, 'given booking attempts') ?? owningSdrOnly(state, actor);
+  const refused = stageIs(state, BEFORE_CONTACT, 'given booking attempts');
   if (refused) return refused;
   if (attemptedAt > now + 5 * 60_000) return refusal('bad_time', `at ${new Date(attemptedAt).toISOString()} is in the future`);
   if (state.assignedAt && attemptedAt < Date.parse(state.assignedAt)) {

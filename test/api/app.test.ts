@@ -446,7 +446,7 @@ describe('GET /openapi.json', () => {
       assert.ok(doc.components.schemas[schema], `${schema} schema`);
   });
 
-  test('documents the interventions: summary, description, their problems and the 202 of a bounded wait', async () => {
+  test('documents the interventions: summary, description, their problems; sent as updates, answered once applied (no 202)', async () => {
     const doc = (await (await app.request('/openapi.json')).json()) as {
       paths: Record<string, Record<string, { summary?: string; description?: string; responses: Record<string, unknown> }>>;
     };
@@ -457,8 +457,8 @@ describe('GET /openapi.json', () => {
     }
     for (const action of ['escalate', 'reassign', 'return']) {
       const op = doc.paths[`/v1/handoffs/{id}/${action}`]!.post!;
-      assert.ok(op.responses['202'], `${action} documents 202`);
-      assert.match(op.description!, /signal/);
+      assert.equal(op.responses['202'], undefined, `${action} answers once applied`);
+      assert.match(op.description!, /update/);
     }
   });
 });

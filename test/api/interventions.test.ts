@@ -71,8 +71,8 @@ describe('sendUpdate', () => {
   const expected: Record<RefusalCode, ProblemKind> = {
     closed: 'handoff-closed',
     wrong_stage: 'refused-transition',
-    not_yours: 'refused-transition',
-    wrong_role: 'refused-transition',
+    not_yours: 'forbidden',
+    wrong_role: 'forbidden',
     already_done: 'refused-transition',
     bad_time: 'refused-transition',
     busy: 'refused-transition',

@@ -105,7 +105,7 @@ describe('refusal reasons', () => {
   it('accept: already accepted, or not yet assigned', () => {
     assert.equal(refuseAccept(makeState('accepted'), ACTORS.ae), 'the hand-off is already accepted');
     assert.equal(
-      refuseAccept(makeState('awaiting_assignment'), ACTORS.ae),
+      refuseAccept(makeState('awaiting_assignment'), ACTORS.manager),
       'a hand-off in stage awaiting_assignment cannot be accepted (allowed in: assigned)',
     );
     assert.equal(
@@ -116,7 +116,7 @@ describe('refusal reasons', () => {
 
   it('reject: not before assignment, not after contact', () => {
     assert.equal(
-      refuseReject(makeState('awaiting_checklist'), ACTORS.ae),
+      refuseReject(makeState('awaiting_checklist'), ACTORS.manager),
       'a hand-off in stage awaiting_checklist cannot be rejected (allowed in: assigned, accepted)',
     );
     assert.equal(
@@ -135,7 +135,7 @@ describe('refusal reasons', () => {
       assert.equal(refuseSubmitFeedback(makeState(stage), ACTORS.ae), 'record the first contact before rating the hand-off');
     }
     assert.equal(
-      refuseReportOutcome(makeState('awaiting_assignment'), ACTORS.ae),
+      refuseReportOutcome(makeState('awaiting_assignment'), ACTORS.manager),
       'a hand-off in stage awaiting_assignment cannot be given an outcome (allowed in: contacted)',
     );
   });
@@ -234,7 +234,7 @@ describe('refuseMarkContacted times', () => {
   it('the stage and AE checks come before the time checks', () => {
     assert.equal(refuseMarkContacted(state, ACTORS.otherAe, NOW + 86_400_000, NOW), 'the hand-off is assigned to ae-kim, not ae-lee');
     assert.equal(
-      refuseMarkContacted(makeState('awaiting_assignment'), ACTORS.ae, ASSIGNED - 1, NOW),
+      refuseMarkContacted(makeState('awaiting_assignment'), ACTORS.manager, ASSIGNED - 1, NOW),
       'a hand-off in stage awaiting_assignment cannot be marked contacted (allowed in: assigned, accepted)',
     );
   });
@@ -245,9 +245,16 @@ describe('refuseMarkContacted times', () => {
 });
 
 describe('refusal codes (what the API maps to a problem type)', () => {
+  it('whose it is comes before the stage: an AE on a hand-off nobody holds is `not_yours`, a closed one of theirs `closed`', () => {
+    assert.equal(guards.refuseAccept(makeState('awaiting_assignment'), ACTORS.ae)?.code, 'not_yours');
+    assert.equal(guards.refuseReject(makeState('closed', { assignedAe: 'ae-lee' }), ACTORS.ae)?.code, 'not_yours');
+    assert.equal(guards.refuseWithdraw(makeState('assigned'), ACTORS.otherSdr)?.code, 'not_yours');
+    assert.equal(guards.refuseReject(makeState('closed'), ACTORS.ae)?.code, 'closed');
+  });
+
   it('a closed hand-off is `closed`, a wrong stage `wrong_stage`, a repeat `already_done`', () => {
     assert.equal(guards.refuseAccept(makeState('closed', { outcome: 'expired' }), ACTORS.ae)?.code, 'closed');
-    assert.equal(guards.refuseAccept(makeState('awaiting_assignment'), ACTORS.ae)?.code, 'wrong_stage');
+    assert.equal(guards.refuseAccept(makeState('awaiting_assignment'), ACTORS.manager)?.code, 'wrong_stage');
     assert.equal(guards.refuseAccept(makeState('accepted'), ACTORS.ae)?.code, 'already_done');
     assert.equal(guards.refuseChecklistUpdate(makeState('assigned'), ACTORS.sdr)?.code, 'wrong_stage');
   });
