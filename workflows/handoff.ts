@@ -33,7 +33,7 @@ import { validate } from './handoff/validate.js';
 import * as m from './messages.js';
 
 export { SLA_ENGINE_PATCH } from './handoff/handoff.js';
-export { LEDGER_PATCH } from './handoff/ledger.js';
+export { LEDGER_LOCAL_PATCH, LEDGER_PATCH } from './handoff/ledger.js';
 
 /**
  * One SDR → AE hand-off, as the playbook runs it: wait for the checklist, gate on the ICP, score,

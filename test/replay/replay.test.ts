@@ -1,4 +1,5 @@
 import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { ReplayError, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import assert from 'node:assert/strict';
@@ -17,6 +18,33 @@ const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23 };
 const PATCHES: Record<string, string[]> = { v1: [], v2: [SLA_ENGINE_PATCH], v3: [SLA_ENGINE_PATCH], v4: [SLA_ENGINE_PATCH, LEDGER_PATCH] };
 
 const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+
+const { EventType } = proto.temporal.api.enums.v1;
+/** Events that start a new activation: what the workflow has not yet answered when a history ends on them. */
+const UNANSWERED = new Set<number>([
+  EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+  EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  EventType.EVENT_TYPE_TIMER_FIRED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+  EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ADMITTED,
+]);
+
+/**
+ * An in-flight history up to the last workflow task it recorded: the events after it have no
+ * recorded answer to compare against, and answering them would run the new code for real (a
+ * replay worker cannot run the ledger's local activity).
+ */
+function recordedTasks(history: ReturnType<typeof historyFromJSON>): ReturnType<typeof historyFromJSON> {
+  const events = [...(history.events ?? [])];
+  while (events.length > 0 && UNANSWERED.has(Number(events.at(-1)!.eventType))) events.pop();
+  return { ...history, events };
+}
 
 /** Histories hold no workflow id; the hand-off id is in the start input, and the workflow uses the id in activity keys. */
 function workflowIdOf(history: ReturnType<typeof historyFromJSON>): string {
@@ -54,7 +82,7 @@ describe('recorded hand-off histories replay against the current workflow code',
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
       assert.ok((history.events?.length ?? 0) > 0, `${file} holds no events`);
       try {
-        await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowIdOf(history));
+        await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recordedTasks(history), workflowIdOf(history));
       } catch (err) {
         if (err instanceof DeterminismViolationError || err instanceof ReplayError) {
           assert.fail(

@@ -1,3 +1,4 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { describe, it } from 'node:test';
 import { repoRoot } from '../../src/config.js';
 import { LedgerStore } from '../../src/db/ledger.js';
 import { acceptUpdate, markContactedUpdate, reportOutcomeUpdate, submitFeedbackUpdate } from '../../workflows/messages.js';
-import { LEDGER_PATCH } from '../../workflows/handoff.js';
+import { LEDGER_LOCAL_PATCH, LEDGER_PATCH, SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
 import { actors, hotLead } from '../fixtures/leads.js';
 import { createHarness, HOUR, waitForStage } from './harness.js';
 
@@ -73,8 +74,18 @@ describe('upgrading a running hand-off to the ledger (time-skipping)', () => {
           );
           assert.equal((await store.projection('ledger-upgrade'))?.firstAssignedAt, final.assignedAt);
           const history = await handle.fetchHistory();
-          const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
-          assert.equal(markers, 2, `the sla-engine marker from the start and the ${LEDGER_PATCH} marker from after the upgrade`);
+          const patches = (history.events ?? [])
+            .map((e) => e.markerRecordedEventAttributes)
+            .filter((m) => m?.markerName === 'core_patch')
+            .map((m) => defaultPayloadConverter.fromPayload<{ id: string }>(m!.details!['patch-data']!.payloads![0]!).id);
+          assert.deepEqual(
+            patches,
+            [SLA_ENGINE_PATCH, LEDGER_PATCH, LEDGER_LOCAL_PATCH],
+            'the sla-engine marker from the start, the ledger markers from after the upgrade',
+          );
+          // After the upgrade every batch went as a local activity: no recordEvents activity task in the history.
+          const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+          assert.ok(!scheduled.includes('recordEvents'), scheduled.join(', '));
         },
         { maxCachedWorkflows: 0 },
       );

@@ -15,7 +15,7 @@ import { updateEvents } from '../fixtures/history.js';
 import { actors, draftLead, hotLead } from '../fixtures/leads.js';
 import { HOUR, refusal, waitForStage, withHarness } from './harness.js';
 
-const { kim, sam, jo, max } = actors;
+const { kim, sam, jo, max, ana } = actors;
 
 describe('refused transitions leave nothing in history (time-skipping)', () => {
   it('before assignment: AE actions, a stranger SDR, bad payloads', () =>
@@ -24,26 +24,32 @@ describe('refused transitions leave nothing in history (time-skipping)', () => {
       await waitForStage(h, handle, 'awaiting_checklist');
       const cases: [string, () => Promise<unknown>, string, RegExp][] = [
         [
-          'accept a draft',
-          () => handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] }),
+          'accept a draft (a manager: the stage refuses)',
+          () => handle.executeUpdate(acceptUpdate, { args: [{ actor: ana }] }),
           REFUSED_TRANSITION,
           /stage awaiting_checklist cannot be accepted/,
         ],
         [
           'contact a draft',
-          () => handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] }),
+          () => handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: ana }] }),
           REFUSED_TRANSITION,
           /cannot be marked contacted/,
         ],
         [
           'outcome on a draft',
-          () => handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', actor: kim }] }),
+          () => handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', actor: ana }] }),
           REFUSED_TRANSITION,
           /stage awaiting_checklist/,
         ],
         [
+          'an AE on a hand-off nobody holds',
+          () => handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] }),
+          REFUSED_TRANSITION,
+          /assigned to nobody, not ae-kim/,
+        ],
+        [
           'reject a draft',
-          () => handle.executeUpdate(rejectUpdate, { args: [{ reason: 'capacity', actor: kim }] }),
+          () => handle.executeUpdate(rejectUpdate, { args: [{ reason: 'capacity', actor: ana }] }),
           REFUSED_TRANSITION,
           /cannot be rejected/,
         ],
