@@ -7,15 +7,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
-import { LEDGER_PATCH, SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
+import { LEDGER_LOCAL_PATCH, LEDGER_PATCH, SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { historyFromJSON } from './history-json.js';
 
 /** Recorded by `test/replay/record.ts`; fewer files than this means histories went missing. */
 const HISTORIES = path.join(import.meta.dirname, '..', 'histories');
-const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23 };
-/** The patches each version's hand-offs were started with (v4: the ledger). */
-const PATCHES: Record<string, string[]> = { v1: [], v2: [SLA_ENGINE_PATCH], v3: [SLA_ENGINE_PATCH], v4: [SLA_ENGINE_PATCH, LEDGER_PATCH] };
+const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23, v5: 26 };
+/** The patches each version's hand-offs were started with (v4: the ledger; v5: its batches as local activities). */
+const PATCHES: Record<string, string[]> = {
+  v1: [],
+  v2: [SLA_ENGINE_PATCH],
+  v3: [SLA_ENGINE_PATCH],
+  v4: [SLA_ENGINE_PATCH, LEDGER_PATCH],
+  v5: [SLA_ENGINE_PATCH, LEDGER_PATCH, LEDGER_LOCAL_PATCH],
+};
 
 const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
 
@@ -63,7 +69,7 @@ describe('recorded hand-off histories replay against the current workflow code',
     });
   }
 
-  it(`each version carries the patch markers of its code (v2: ${SLA_ENGINE_PATCH}; v4: also ${LEDGER_PATCH}), so every branch replays`, async () => {
+  it(`each version carries the patch markers of its code (v2: ${SLA_ENGINE_PATCH}; v4: also ${LEDGER_PATCH}; v5: also ${LEDGER_LOCAL_PATCH}), so every branch replays`, async () => {
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
       const patches = (history.events ?? []).flatMap((e) => {

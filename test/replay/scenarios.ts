@@ -7,6 +7,7 @@ import {
   rejectUpdate,
   reportOutcomeUpdate,
   interventionSignals,
+  interventionUpdates,
   rosterChangedSignal,
   submitFeedbackUpdate,
   updateChecklistUpdate,
@@ -63,8 +64,10 @@ async function closesAs(handle: HandoffHandle, outcome: string, closeReason?: st
 /**
  * The scenarios: the first 13 were recorded as v1 (workflows/handoff.ts as of 53a1499), all of them
  * again as v2 (the SLA engine, patch `sla-engine`), and the routing ones (the last three) as v3
- * (routing on the database: the roster-change signal, the account owner). Append new ones; never
- * rename recorded ones.
+ * (routing on the database: the roster-change signal, the account owner), all of them as v4 (the
+ * ledger, patch `event-ledger`) and as v5 (the playbook reshape, ledger batches as local
+ * activities: patch `ledger-local`; the last three drive the v5 messages: update-with-start and
+ * intervention updates). Append new ones; never rename recorded ones.
  */
 export const scenarios: Scenario[] = [
   {
@@ -338,6 +341,45 @@ export const scenarios: Scenario[] = [
       assert.equal(state.routing?.basis, 'account_owner');
       await handle.signal(interventionSignals.returnToSdr, { reason: 'already in a deal with this account', actor: ana });
       return closesAs(handle, 'returned_to_sdr', 'already in a deal with this account');
+    },
+  },
+  {
+    name: 'submit-update-with-start',
+    expect: 'completed',
+    async run(h) {
+      // As the API submits since v5: one update-with-start call answers the routed hand-off.
+      const { handle, state } = await h.submit('submit-update-with-start', hotLead);
+      assert.equal(state.assignedAe, kim.id);
+      await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+      await h.env.sleep(2 * HOUR);
+      await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
+      await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', actor: kim }] });
+      await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 5, qualityIssues: [], actor: kim }] });
+      return closesAs(handle, 'opportunity', 'reported');
+    },
+  },
+  {
+    name: 'intervention-updates',
+    expect: 'running',
+    async run(h) {
+      // As the API intervenes since v5: updates answered once applied (or refused while applying).
+      const { handle } = await h.submit('intervention-updates', hotLead);
+      const escalated = await handle.executeUpdate(interventionUpdates.escalate, { args: [{ reason: 'strategic account', actor: ana }] });
+      assert.equal(escalated.assignedAe, sam.id);
+      await assert.rejects(handle.executeUpdate(interventionUpdates.reassign, { args: [{ to: 'ae-zed', actor: ana }] }));
+      const moved = await handle.executeUpdate(interventionUpdates.reassign, { args: [{ to: kim.id, reason: 'sam is out', actor: ana }] });
+      assert.equal(moved.assignedAe, kim.id);
+      return handle;
+    },
+  },
+  {
+    name: 'intervention-update-return',
+    expect: 'completed',
+    async run(h) {
+      const { handle } = await h.submit('intervention-update-return', hotLead);
+      await h.env.sleep(2 * HOUR);
+      await handle.executeUpdate(interventionUpdates.returnToSdr, { args: [{ reason: 'needs a budget conversation', actor: ana }] });
+      return closesAs(handle, 'returned_to_sdr', 'needs a budget conversation');
     },
   },
 ];

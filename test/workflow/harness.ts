@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -19,7 +19,7 @@ import { workflowsPath } from '../../src/worker.js';
 import { testServerExecutable } from '../../src/temporal/binaries.js';
 import { searchAttributeIndexedTypes } from '../../src/temporal/search-attributes.js';
 import type { handoff } from '../../workflows/handoff.js';
-import { stateQuery, WORKFLOW_TYPE, workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
+import { stateQuery, submitUpdate, WORKFLOW_TYPE, workflowIdFor, type HandoffStart, type Submitted } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
 import type { Notification, Recipient } from '../../src/domain/notifications.js';
@@ -47,6 +47,8 @@ export interface Harness {
   taskQueue: string;
   /** Starts a hand-off and returns its handle. */
   start(handoffId: string, lead: Lead, sdrId?: string, sdrTimeZone?: string, extra?: Partial<HandoffStart>): Promise<HandoffHandle>;
+  /** Starts a hand-off as the API does: update-with-start, answered once it is gated, scored and routed. */
+  submit(handoffId: string, lead: Lead, sdrId?: string): Promise<{ handle: HandoffHandle } & Submitted>;
   state(handle: HandoffHandle): Promise<HandoffState>;
   /** Runs `fn` while a new worker polls (a second call is a worker restart: an empty cache, the history replayed); the worker stops afterwards. */
   run<T>(fn: () => Promise<T>, worker?: { maxCachedWorkflows?: number; workflowBundle?: WorkflowBundleWithSourceMap }): Promise<T>;
@@ -88,6 +90,20 @@ export async function createHarness(
     async start(handoffId, lead, sdrId = 'sdr-jo', sdrTimeZone, extra = {}) {
       const args: [HandoffStart] = [{ handoffId, sdrId, lead, ...(sdrTimeZone ? { sdrTimeZone } : {}), ...extra }];
       return env.client.workflow.start<typeof handoff>(WORKFLOW_TYPE, { taskQueue, workflowId: workflowIdFor(handoffId), args });
+    },
+    async submit(handoffId, lead, sdrId = 'sdr-jo') {
+      const submissionHash = 'a'.repeat(64);
+      const startWorkflowOperation = new WithStartWorkflowOperation<typeof handoff>(WORKFLOW_TYPE, {
+        taskQueue,
+        workflowId: workflowIdFor(handoffId),
+        args: [{ handoffId, sdrId, lead, submissionHash, sdrManagerId: 'mgr-ana' }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      const answer = await env.client.workflow.executeUpdateWithStart(submitUpdate, {
+        args: [{ submissionHash, actor: { id: sdrId, role: 'sdr' } }],
+        startWorkflowOperation,
+      });
+      return { handle: await startWorkflowOperation.workflowHandle(), ...answer };
     },
     async state(handle) {
       return handle.query(stateQuery);
@@ -180,12 +196,12 @@ export async function sleepUntilLocal(h: Harness, timeZone: string, hour: number
 }
 
 /** The failure type and message of a refused update. */
-export async function refusal(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+export async function refusal(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string; details: unknown[] }> {
   try {
     await promise;
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      return { type: err.cause.type ?? undefined, message: err.cause.message };
+      return { type: err.cause.type ?? undefined, message: err.cause.message, details: [...(err.cause.details ?? [])] };
     }
     throw err;
   }

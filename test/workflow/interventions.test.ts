@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acceptUpdate, interventionSignals, markContactedUpdate } from '../../workflows/messages.js';
+import {
+  acceptUpdate,
+  interventionSignals,
+  interventionUpdates,
+  markContactedUpdate,
+  REFUSED_TRANSITION,
+  rejectUpdate,
+} from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
-import { assertElapsed, events, HOUR, MINUTE, notifications, waitForStage, waitForState, withHarness } from './harness.js';
+import { assertElapsed, events, HOUR, MINUTE, notifications, refusal, waitForStage, waitForState, withHarness } from './harness.js';
 
 const { kim, ana, pat, jo } = actors;
 
@@ -191,4 +198,73 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       assert.match(events(state, 'intervention_refused')[0]!.detail ?? '', /moved since this was sent/);
       assert.equal(state.stage, 'assigned');
     }));
+});
+
+describe('manager and ops interventions by update (time-skipping)', { concurrency: true }, () => {
+  it('escalate answers with the hand-off routed to the senior AE; the entry carries the update id', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('upd-escalate', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      const state = await handle.executeUpdate(interventionUpdates.escalate, {
+        args: [{ reason: 'VIP account', actor: ana }],
+        updateId: 'esc-1',
+      });
+      assert.equal(state.assignedAe, 'ae-sam', 'the answer is the routed hand-off, no polling');
+      assert.equal(state.escalations, 1);
+      const escalated = events(state, 'escalated')[0]!;
+      assert.equal(escalated.actor, 'mgr-ana');
+      assert.equal(escalated.ref, 'esc-1');
+      assert.equal(state.timeline.at(-1)?.event, 'assigned');
+    }));
+
+  it('refused by the validator with a typed code (no trace), or when applying it (a named AE who cannot take it)', () =>
+    withHarness(async (h) => {
+      const handle = await h.start('upd-refused', hotLead);
+      await waitForStage(h, handle, 'assigned');
+      const same = await refusal(handle.executeUpdate(interventionUpdates.reassign, { args: [{ to: 'ae-kim', actor: ana }] }));
+      assert.equal(same.type, REFUSED_TRANSITION);
+      assert.deepEqual(same.details, ['target_unavailable']);
+      const byAnAe = await refusal(handle.executeUpdate(interventionUpdates.returnToSdr, { args: [{ reason: 'not mine', actor: kim }] }));
+      assert.deepEqual(byAnAe.details, ['wrong_role']);
+      const ghost = await refusal(
+        handle.executeUpdate(interventionUpdates.reassign, { args: [{ to: 'ae-ghost', actor: ana }], updateId: 'r-ghost' }),
+      );
+      assert.deepEqual(ghost.details, ['target_unavailable']);
+      assert.match(ghost.message, /ae-ghost is not in the roster/);
+      const state = await h.state(handle);
+      assert.equal(state.assignedAe, 'ae-kim');
+      assert.deepEqual(
+        state.timeline.filter((e) => e.ref === 'r-ghost').map((e) => e.event),
+        ['intervention_failed'],
+      );
+      const returned = await handle.executeUpdate(interventionUpdates.returnToSdr, { args: [{ reason: 'paused until Q3', actor: pat }] });
+      assert.equal(returned.stage, 'closed');
+      assert.equal(returned.outcome, 'returned_to_sdr');
+      const late = await refusal(handle.executeUpdate(interventionUpdates.escalate, { args: [{ reason: 'too late', actor: ana }] }));
+      assert.deepEqual(late.details, ['closed']);
+    }));
+
+  it('while a rejection is being re-routed, an intervention is refused as busy', () =>
+    withHarness(
+      async (h) => {
+        const handle = await h.start('upd-busy', hotLead);
+        await waitForStage(h, handle, 'assigned');
+        const rejecting = handle.executeUpdate(rejectUpdate, { args: [{ reason: 'capacity', actor: kim }] });
+        // The router is slow (see below): the rejection is in flight when the manager acts.
+        await waitForState(h, handle, (s) => events(s, 'rejected').length === 1, 'rejection taken');
+        const busy = await refusal(handle.executeUpdate(interventionUpdates.escalate, { args: [{ reason: 'now', actor: ana }] }));
+        assert.deepEqual(busy.details, ['busy']);
+        assert.match(busy.message, /rejected this hand-off; it is being re-routed/);
+        assert.notEqual((await rejecting).assignedAe, 'ae-kim');
+      },
+      {
+        activities: (real) => ({
+          ...real,
+          async assignAe(request) {
+            if (request.key.endsWith(':route:1')) await new Promise((r) => setTimeout(r, 1500));
+            return real.assignAe(request);
+          },
+        }),
+      },
+    ));
 });
