@@ -42,12 +42,9 @@ export const TimelineEntrySchema = z.object({
   event: z.enum(TIMELINE_EVENTS),
   detail: z.string().optional(),
   rule: z.string().optional().meta({ description: 'The policy rule that triggered a decision, e.g. tiers.hot.contactWindow' }),
-  ref: z
-    .string()
-    .optional()
-    .meta({
-      description: 'A key this entry refers to: the routing decision in the ledger, or the id of the intervention it applies or refuses',
-    }),
+  ref: z.string().optional().meta({
+    description: 'A key this entry refers to: the routing decision in the ledger, or the id of the intervention it applies or refuses',
+  }),
 });
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 
