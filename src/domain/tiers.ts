@@ -68,3 +68,12 @@ export function reminderTimes(assignedAt: number, tier: Tier, policy: Policy, ca
 export function reminderOrder(tier: Tier, policy: Policy): { fraction: number; index: number }[] {
   return policy.tiers[tier].reminders.map((fraction, index) => ({ fraction, index })).sort((a, b) => a.fraction - b.fraction);
 }
+
+/**
+ * When the first-contact clock next wakes: the next reminder not yet sent when it falls before the
+ * deadline, else the deadline itself.
+ */
+export function nextContactWake(contactBy: number, reminders: readonly number[], sent: number): { at: number; reminder: boolean } {
+  const next = reminders[sent];
+  return next !== undefined && next < contactBy ? { at: next, reminder: true } : { at: contactBy, reminder: false };
+}

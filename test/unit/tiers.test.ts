@@ -4,7 +4,7 @@ import type { Lead } from '../../src/domain/lead.js';
 import { parsePolicy, type Policy } from '../../src/domain/policy.js';
 import { scoreLead } from '../../src/domain/scoring.js';
 import { aeCalendar } from '../../src/domain/sla-clock.js';
-import { contactDeadline, handoffClock, provisionalTierFor, reminderTimes, tierFor } from '../../src/domain/tiers.js';
+import { contactDeadline, handoffClock, nextContactWake, provisionalTierFor, reminderTimes, tierFor } from '../../src/domain/tiers.js';
 import { blankScoringLead, exampleLead, leadWith, loadDefaultPolicy, minimalPolicyDocument, MS, scoreOf } from './fixtures.js';
 
 let policy: Policy;
@@ -248,5 +248,18 @@ describe('the clocks in business hours', () => {
 
   it('calendar mode: contactDeadline is assignment + the contact window', () => {
     assert.equal(contactDeadline(T0, 'cool', policy, aeCalendar(policy, { timeZone: 'Asia/Kolkata' })), T0 + 7 * MS.day);
+  });
+});
+
+describe('nextContactWake', () => {
+  const contactBy = 1_000_000;
+  it('wakes for the next unsent reminder before the deadline, then at the deadline', () => {
+    assert.deepEqual(nextContactWake(contactBy, [500_000, 800_000], 0), { at: 500_000, reminder: true });
+    assert.deepEqual(nextContactWake(contactBy, [500_000, 800_000], 1), { at: 800_000, reminder: true });
+    assert.deepEqual(nextContactWake(contactBy, [500_000, 800_000], 2), { at: contactBy, reminder: false });
+  });
+  it('a reminder at or after the deadline is not sent: the deadline comes first', () => {
+    assert.deepEqual(nextContactWake(contactBy, [contactBy], 0), { at: contactBy, reminder: false });
+    assert.deepEqual(nextContactWake(contactBy, [], 0), { at: contactBy, reminder: false });
   });
 });

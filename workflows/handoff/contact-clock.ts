@@ -3,7 +3,7 @@ import { isRoutingReason, type Actor, type RejectInput } from '../../src/domain/
 import { formatDuration } from '../../src/domain/duration.js';
 import { afterMiss } from '../../src/domain/ladder.js';
 import { BATON } from '../../src/domain/timeline.js';
-import { reminderOrder } from '../../src/domain/tiers.js';
+import { nextContactWake, reminderOrder } from '../../src/domain/tiers.js';
 import type { Handoff } from './handoff.js';
 import { applyIntervention } from './interventions.js';
 import type { RouteRequest } from './routing.js';
@@ -21,15 +21,12 @@ export async function runContactClock(h: Handoff): Promise<RouteRequest | undefi
   const { state } = h;
   for (;;) {
     const contactBy = Date.parse(state.deadlines.contactBy!);
-    const reminders = (state.deadlines.reminders ?? []).map(Date.parse);
     const sent = h.current?.remindersSent ?? 0;
-    const nextReminder = h.current && sent < reminders.length ? reminders[sent]! : undefined;
-    const wakeAt = nextReminder !== undefined && nextReminder < contactBy ? nextReminder : contactBy;
-    await condition(() => state.contact !== undefined || h.inbox.hasPending || h.closed, Math.max(1, wakeAt - Date.now()), {
-      summary:
-        wakeAt === contactBy
-          ? `first contact by ${state.deadlines.contactBy}`
-          : `reminder ${sent + 1} to ${state.assignedAe} at ${iso(wakeAt)}`,
+    const wake = nextContactWake(contactBy, h.current ? (state.deadlines.reminders ?? []).map(Date.parse) : [], sent);
+    await condition(() => state.contact !== undefined || h.inbox.hasPending || h.closed, Math.max(1, wake.at - Date.now()), {
+      summary: wake.reminder
+        ? `reminder ${sent + 1} to ${state.assignedAe} at ${iso(wake.at)}`
+        : `first contact by ${state.deadlines.contactBy}`,
     });
     if (state.contact || h.closed) return undefined;
     // Whatever arrived together with a timer wins over it: the AE or manager acted in time.
@@ -52,7 +49,7 @@ export async function runContactClock(h: Handoff): Promise<RouteRequest | undefi
       );
     }
     if (Date.now() >= contactBy) return missedContactWindow(h);
-    if (nextReminder !== undefined && Date.now() >= nextReminder) await remind(h);
+    if (wake.reminder && Date.now() >= wake.at) await remind(h);
   }
 }
 
