@@ -4,7 +4,7 @@ import { Router, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
 import type { AssignRequest, Assignment } from '../src/domain/routing.js';
-import { readPolicyFile } from '../src/policy/file.js';
+import { PolicyFileCache } from '../src/policy/file.js';
 import { Outbox, type Notification } from './notifications.js';
 
 export interface ActivityDeps {
@@ -22,10 +22,11 @@ export function createActivities(deps: ActivityDeps) {
   const router = new Router(deps.db, deps.router);
   const outbox = new Outbox(deps.dataDir, deps.log);
   const ledger = new LedgerStore(deps.db);
+  const policies = new PolicyFileCache(deps.policyFile);
   return {
     /** Loaded once per hand-off; the workflow keeps it (and its version) in state. */
     async loadPolicy(): Promise<Policy> {
-      return readPolicyFile(deps.policyFile);
+      return policies.read();
     },
     /** Routes the hand-off (DESIGN §2.6); the same key always answers the same decision. */
     async assignAe(request: AssignRequest): Promise<Assignment> {

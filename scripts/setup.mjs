@@ -117,6 +117,26 @@ if (dashboardBundle === undefined || dashboardBundle < dashboardSources) {
   }
 }
 
+// The prebuilt workflow bundle `npm start` and the image load (dist/workflow-bundle.js): rebuilt
+// when missing or older than anything the workflow code can import.
+const workflowBundle = mtime(path.join(root, 'dist', 'workflow-bundle.js'));
+const workflowSources = Math.max(
+  newestMtime(path.join(root, 'workflows')),
+  newestMtime(path.join(root, 'src', 'domain')),
+  newestMtime(path.join(root, 'src', 'temporal')),
+  mtime(path.join(root, 'activities', 'index.ts')) ?? 0,
+  mtime(path.join(root, 'scripts', 'build-workflows.ts')) ?? 0,
+  mtime(path.join(root, 'node_modules', '.package-lock.json')) ?? 0,
+);
+if (hook !== 'pretest' && (workflowBundle === undefined || workflowBundle < workflowSources)) {
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-workflows.ts'], { cwd: root, stdio: 'inherit' });
+  if (built.error) throw built.error;
+  if (built.status !== 0) {
+    console.error(`baton setup: bundling the workflow code failed (exit ${built.status}); see npm run build:workflows`);
+    process.exit(built.status ?? 1);
+  }
+}
+
 const ensure = spawnSync(process.execPath, ['--import', 'tsx', 'src/temporal/ensure-binaries.ts', '--quiet'], {
   cwd: root,
   stdio: 'inherit',

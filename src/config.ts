@@ -19,11 +19,28 @@ export interface BatonConfig {
   tokensFile: string;
   /** A PostgreSQL server (`DATABASE_URL`); without it, the embedded PGlite under `<dataDir>/pgdata`. */
   databaseUrl: string | undefined;
+  /** How the worker holds open hand-offs (see the README's "Worker capacity"). */
+  worker: WorkerCapacity;
 }
+
+export interface WorkerCapacity {
+  /** Hand-offs whose workflow state the worker keeps in memory; beyond it the least recent is evicted and replayed when it next wakes. */
+  maxCachedWorkflows: number;
+  /** Workflow tasks run at once (each a hand-off's turn: an update, a timer, an activity's result). */
+  maxConcurrentWorkflowTasks: number;
+  /** A prebuilt workflow bundle (`npm run build:workflows`); unset: bundle `workflows/` at start. */
+  workflowBundle: string | undefined;
+}
+
+/** Defaults measured with `bench/parked.ts` (README "Worker capacity"). */
+export const WORKER_DEFAULTS = { maxCachedWorkflows: 2000, maxConcurrentWorkflowTasks: 40 } as const;
 
 export const TASK_QUEUE = 'baton-handoffs';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** Where `npm run build:workflows` writes the bundle `npm start` loads. */
+export const WORKFLOW_BUNDLE = path.join(repoRoot, 'dist', 'workflow-bundle.js');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
   const dataDir = path.resolve(env.BATON_DATA_DIR ?? path.join(repoRoot, '.data'));
@@ -38,7 +55,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     policyFile: path.resolve(env.BATON_POLICY_FILE ?? path.join(repoRoot, 'policy', 'default.yaml')),
     tokensFile: path.resolve(env.BATON_TOKENS_FILE ?? path.join(dataDir, 'tokens.json')),
     databaseUrl: env.DATABASE_URL || undefined,
+    worker: {
+      maxCachedWorkflows: countEnv(env, 'BATON_MAX_CACHED_WORKFLOWS', WORKER_DEFAULTS.maxCachedWorkflows),
+      maxConcurrentWorkflowTasks: countEnv(env, 'BATON_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_DEFAULTS.maxConcurrentWorkflowTasks, 2),
+      workflowBundle: env.BATON_WORKFLOW_BUNDLE ? path.resolve(env.BATON_WORKFLOW_BUNDLE) : undefined,
+    },
   };
+}
+
+function countEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > 1_000_000)
+    throw new Error(`${name} must be a whole number from ${min} to 1000000, got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -4,11 +4,12 @@
  * DATABASE_URL, or the embedded PGlite under the data dir), demo principals and roster, the
  * worker and the HTTP API. Ctrl-C stops it in order; a second Ctrl-C forces the exit.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startApi } from './api/server.js';
-import { loadConfig } from './config.js';
+import { loadConfig, WORKFLOW_BUNDLE } from './config.js';
 import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
@@ -64,7 +65,14 @@ async function main(): Promise<void> {
   cleanups.push({ name: 'worker connection', run: () => nativeConnection.close() });
   bailIfStopping();
 
-  const worker = await createBatonWorker({ connection: nativeConnection, config, db });
+  // The prebuilt bundle (setup rebuilds it when the workflow code changes): no bundling at start.
+  const bundle = config.worker.workflowBundle ?? (existsSync(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
+  const worker = await createBatonWorker({
+    connection: nativeConnection,
+    config,
+    db,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
   const running = worker.run();
   cleanups.push({
     name: 'worker',

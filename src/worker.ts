@@ -30,6 +30,10 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+    reuseV8Context: true,
     activities: createActivities({
       policyFile: config.policyFile,
       dataDir: config.dataDir,
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const connection = await NativeConnection.connect({ address });
-  const bundlePath = process.env.BATON_WORKFLOW_BUNDLE;
+  const bundlePath = config.worker.workflowBundle;
   const worker = await createBatonWorker({ connection, config, db, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
   console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace})`);
   try {

@@ -75,26 +75,29 @@ export class LedgerStore {
     return this.db.transaction(async (tx) => {
       // One writer per hand-off at a time, so the fold always sees every committed event.
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [batch.handoffId]);
+      // One statement for the whole batch: each row is 10 parameters.
+      const rows = events.map((e) => [
+        e.workflowId,
+        e.seq,
+        e.handoffId,
+        e.at,
+        e.actor,
+        e.event,
+        e.detail ?? null,
+        e.rule ?? null,
+        e.ref ?? null,
+        JSON.stringify(e.facts),
+      ]);
       let inserted = 0;
-      for (const e of events) {
-        const { rows } = await tx.query(
+      if (rows.length > 0) {
+        const values = rows.map((_, r) => `(${Array.from({ length: 10 }, (_, c) => `$${r * 10 + c + 1}`).join(', ')})`).join(', ');
+        const result = await tx.query(
           `INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           VALUES ${values}
            ON CONFLICT (workflow_id, seq) DO NOTHING RETURNING seq`,
-          [
-            e.workflowId,
-            e.seq,
-            e.handoffId,
-            e.at,
-            e.actor,
-            e.event,
-            e.detail ?? null,
-            e.rule ?? null,
-            e.ref ?? null,
-            JSON.stringify(e.facts),
-          ],
+          rows.flat(),
         );
-        inserted += rows.length;
+        inserted = result.rows.length;
       }
       const projection = await reproject(tx, batch.handoffId);
       return { inserted, projection: projection! };

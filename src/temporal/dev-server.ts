@@ -13,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { BatonConfig } from '../config.js';
 import { resolveTemporalCli } from './binaries.js';
-import { searchAttributeIndexedTypes } from './search-attributes.js';
+import { searchAttributeIndexedTypes } from './indexed-types.js';
 
 /** Closed hand-offs stay inspectable for a working week and more (the dev server default is 1 day). */
 export const RETENTION_DAYS = 7;

@@ -1,7 +1,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import proto from '@temporalio/proto';
 
-/** Baton's search attributes (DESIGN §3): registered by the dev stack and by the compose setup. */
+/**
+ * Baton's search attributes (DESIGN §3): registered by the dev stack and by the compose setup.
+ * The workflow imports this module: keep it free of anything heavy (the proto definitions live in
+ * `indexed-types.ts`), since every workflow evaluates the modules it imports.
+ */
 export const HandoffStageKey = defineSearchAttributeKey('HandoffStage', SearchAttributeType.KEYWORD);
 export const HandoffTierKey = defineSearchAttributeKey('HandoffTier', SearchAttributeType.KEYWORD);
 export const HandoffOutcomeKey = defineSearchAttributeKey('HandoffOutcome', SearchAttributeType.KEYWORD);
@@ -23,17 +26,3 @@ export const batonSearchAttributes = [
   EscalationCountKey,
   ContactDeadlineKey,
 ] as const;
-
-type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
-
-/** `name → indexed value type` as `operatorService.addSearchAttributes` takes them (KEYWORD → INDEXED_VALUE_TYPE_KEYWORD). */
-export function searchAttributeIndexedTypes(): Record<string, IndexedValueType> {
-  const { IndexedValueType } = proto.temporal.api.enums.v1;
-  return Object.fromEntries(
-    batonSearchAttributes.map((key) => {
-      const type = IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`];
-      if (type === undefined) throw new Error(`no indexed value type for search attribute type ${key.type}`);
-      return [key.name, type];
-    }),
-  );
-}

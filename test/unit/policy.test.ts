@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { readPolicyFile } from '../../src/policy/file.js';
+import { PolicyFileCache, readPolicyFile } from '../../src/policy/file.js';
 import { parsePolicy, PolicyError, type Policy } from '../../src/domain/policy.js';
 import { DEFAULT_POLICY_FILE, loadDefaultPolicy, minimalPolicyDocument, MS } from './fixtures.js';
 
@@ -549,5 +549,33 @@ describe('parsePolicy errors name the field', () => {
     for (const doc of [null, 'version: 1', 42, []]) {
       assert.ok(issuesOf(doc).length > 0, JSON.stringify(doc));
     }
+  });
+});
+
+describe('PolicyFileCache', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'baton-policy-cache-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the file once while it is unchanged, again when it changes; a broken file is not cached', async () => {
+    const file = path.join(dir, 'policy.json');
+    await writeFile(file, JSON.stringify({ ...minimalPolicyDocument(), version: 'cache-1' }));
+    const cache = new PolicyFileCache(file);
+    const first = await cache.read();
+    assert.equal(first.version, 'cache-1');
+    first.version = 'mutated by a caller';
+    assert.equal((await cache.read()).version, 'cache-1', 'each reader gets its own copy');
+
+    await writeFile(file, JSON.stringify({ ...minimalPolicyDocument(), version: 'cache-22' }));
+    assert.equal((await cache.read()).version, 'cache-22');
+
+    await writeFile(file, '{ not json');
+    await assert.rejects(cache.read(), /not valid JSON/);
+    await writeFile(file, JSON.stringify({ ...minimalPolicyDocument(), version: 'cache-333' }));
+    assert.equal((await cache.read()).version, 'cache-333');
   });
 });

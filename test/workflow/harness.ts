@@ -17,7 +17,7 @@ import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import { workflowsPath } from '../../src/worker.js';
 import { testServerExecutable } from '../../src/temporal/binaries.js';
-import { searchAttributeIndexedTypes } from '../../src/temporal/search-attributes.js';
+import { searchAttributeIndexedTypes } from '../../src/temporal/indexed-types.js';
 import type { handoff } from '../../workflows/handoff.js';
 import { stateQuery, submitUpdate, WORKFLOW_TYPE, workflowIdFor, type HandoffStart, type Submitted } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
