@@ -32,8 +32,8 @@ export interface WorkerCapacity {
   workflowBundle: string | undefined;
 }
 
-/** Defaults measured with `bench/parked.ts` (README "Worker capacity"). */
-export const WORKER_DEFAULTS = { maxCachedWorkflows: 2000, maxConcurrentWorkflowTasks: 40 } as const;
+/** Defaults sized with `bench/parked.ts` (README "Worker capacity"): about 2.5 MiB of resident memory per cached hand-off. */
+export const WORKER_DEFAULTS = { maxCachedWorkflows: 500, maxConcurrentWorkflowTasks: 40 } as const;
 
 export const TASK_QUEUE = 'baton-handoffs';
 
