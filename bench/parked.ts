@@ -125,7 +125,10 @@ try {
   const count = async (query: string): Promise<number> => (await stack.client.workflow.count(query)).count;
   let assignedCount = 0;
   for (let i = 0; i < 30; i++) {
-    assignedCount = await count(`WorkflowType = 'handoff' AND ExecutionStatus = 'Running' AND HandoffStage = 'assigned'`);
+    // The short-window batch was escalated by now (EscalationCount 1): only the parked ones count.
+    assignedCount = await count(
+      `WorkflowType = 'handoff' AND ExecutionStatus = 'Running' AND HandoffStage = 'assigned' AND EscalationCount = 0`,
+    );
     if (assignedCount >= N + WARM_UP) break;
     await sleep(1000);
   }
