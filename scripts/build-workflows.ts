@@ -7,11 +7,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WORKFLOW_BUNDLE } from '../src/config.js';
-import { workflowsPath } from '../src/worker.js';
+import { workflowBundleOptions } from '../src/worker.js';
 
 const out = WORKFLOW_BUNDLE;
 const { code } = await bundleWorkflowCode({
-  workflowsPath,
+  ...workflowBundleOptions,
   logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
 });
 // Every workflow evaluates every module the bundle holds (V8 context reuse shares the context, not

@@ -9,6 +9,15 @@ const require = createRequire(import.meta.url);
 /** The workflow entry point, for bundling at start-up when no prebuilt bundle is given. */
 export const workflowsPath = require.resolve('../workflows/index.ts');
 
+/**
+ * How the workflow code is bundled, wherever it is (npm start's prebuilt bundle, a worker bundling
+ * at start, the tests). With V8 context reuse every workflow evaluates the bundle's modules afresh
+ * and keeps them while cached; the stateless libraries are evaluated once instead and shared (the
+ * SDK freezes them). Our own schema modules cannot be: zod defines some methods lazily on first
+ * use, which a frozen schema refuses.
+ */
+export const workflowBundleOptions = { workflowsPath, preloadModules: ['zod', 'luxon'] };
+
 export interface BatonWorkerOptions {
   connection: NativeConnection;
   config: BatonConfig;
@@ -29,7 +38,9 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
     // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,

@@ -23,7 +23,7 @@ import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import { devServerExecutable } from '../../src/temporal/binaries.js';
 import { batonSearchAttributes } from '../../src/temporal/search-attributes.js';
-import { createBatonWorker, workflowsPath } from '../../src/worker.js';
+import { createBatonWorker, workflowBundleOptions } from '../../src/worker.js';
 import { testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
 
@@ -96,7 +96,7 @@ export interface Stack {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file (process). */
 function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return (bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
+  return (bundle ??= bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') }));
 }
 
 export async function startStack(): Promise<Stack> {

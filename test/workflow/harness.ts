@@ -15,7 +15,7 @@ import type { Lead } from '../../src/domain/lead.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
 import type { Ae } from '../../src/domain/roster.js';
 import type { HandoffState } from '../../src/domain/state.js';
-import { workflowsPath } from '../../src/worker.js';
+import { workflowBundleOptions } from '../../src/worker.js';
 import { testServerExecutable } from '../../src/temporal/binaries.js';
 import { searchAttributeIndexedTypes } from '../../src/temporal/indexed-types.js';
 import type { handoff } from '../../workflows/handoff.js';
@@ -36,7 +36,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  return (bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }));
+  return (bundle ??= bundleWorkflowCode({ ...workflowBundleOptions, logger: new DefaultLogger('WARN') }));
 }
 
 export interface Harness {
