@@ -11,12 +11,11 @@ export const workflowsPath = require.resolve('../workflows/index.ts');
 
 /**
  * How the workflow code is bundled, wherever it is (npm start's prebuilt bundle, a worker bundling
- * at start, the tests). With V8 context reuse every workflow evaluates the bundle's modules afresh
- * and keeps them while cached; the stateless libraries are evaluated once instead and shared (the
- * SDK freezes them). Our own schema modules cannot be: zod defines some methods lazily on first
- * use, which a frozen schema refuses.
+ * at start, the tests). Nothing is preloaded into the shared context: the SDK deep-freezes shared
+ * modules, and zod resets `lastIndex` on its shared format patterns (z.email()), which a frozen
+ * RegExp refuses, so preloading zod as it is would break those checks in the validators.
  */
-export const workflowBundleOptions = { workflowsPath, preloadModules: ['zod', 'luxon'] };
+export const workflowBundleOptions = { workflowsPath };
 
 export interface BatonWorkerOptions {
   connection: NativeConnection;
@@ -40,7 +39,7 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     taskQueue: config.taskQueue,
     ...(opts.workflowBundle
       ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath, bundlerOptions: { preloadModules: workflowBundleOptions.preloadModules } }),
+      : { workflowsPath }),
     // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
