@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REFUSED_TRANSITION, submitUpdate } from '../../workflows/messages.js';
+import { INVALID_MESSAGE, REFUSED_TRANSITION, submitUpdate, updateChecklistUpdate } from '../../workflows/messages.js';
 import { draftLead, hotLead } from '../fixtures/leads.js';
 import { refusal, withHarness } from './harness.js';
 
@@ -44,5 +44,34 @@ describe('submit by update-with-start (time-skipping)', () => {
       const history = await handle.fetchHistory();
       const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
       assert.equal(updates, 1, 'only the first submit is in the history');
+    }));
+});
+
+describe('format checks in the workflow validators (time-skipping)', () => {
+  it('a checklist patch with an email and a meeting link passes the validator; a bad email is refused naming the field', () =>
+    withHarness(async (h) => {
+      const { handle } = await h.submit('patch-email', draftLead);
+      const patched = await handle.executeUpdate(updateChecklistUpdate, {
+        args: [
+          {
+            contact: { name: 'Dana Reyes', title: 'VP Ops', email: 'dana@acme.example', authority: 'decision_maker' },
+            nextStep: { meetingAt: '2026-11-24T16:00:00Z', meetingLink: 'https://meet.example/abc', text: 'Demo' },
+            actor: { id: 'sdr-jo', role: 'sdr' },
+          },
+        ],
+      });
+      assert.equal(patched.lead.contact?.email, 'dana@acme.example');
+      const bad = await refusal(
+        handle.executeUpdate(updateChecklistUpdate, {
+          args: [
+            {
+              contact: { name: 'Dana Reyes', title: 'VP Ops', email: 'not-an-email', authority: 'decision_maker' },
+              actor: { id: 'sdr-jo', role: 'sdr' },
+            },
+          ],
+        }),
+      );
+      assert.equal(bad.type, INVALID_MESSAGE);
+      assert.match(bad.message, /contact\.email/);
     }));
 });
