@@ -4,6 +4,7 @@
 // the Temporal CLI and test server binaries are there. Dependency-free on purpose (it runs before
 // node_modules exists); silent and well under a second when everything is already in place.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,24 +118,55 @@ if (dashboardBundle === undefined || dashboardBundle < dashboardSources) {
   }
 }
 
-// The prebuilt workflow bundle `npm start` and the image load (dist/workflow-bundle.js): rebuilt
-// when missing or older than anything the workflow code can import.
-const workflowBundle = mtime(path.join(root, 'dist', 'workflow-bundle.js'));
-const workflowSources = Math.max(
-  newestMtime(path.join(root, 'workflows')),
-  newestMtime(path.join(root, 'src', 'domain')),
-  newestMtime(path.join(root, 'src', 'temporal')),
-  mtime(path.join(root, 'activities', 'index.ts')) ?? 0,
-  mtime(path.join(root, 'scripts', 'build-workflows.ts')) ?? 0,
-  mtime(path.join(root, 'node_modules', '.package-lock.json')) ?? 0,
-);
-if (hook !== 'pretest' && (workflowBundle === undefined || workflowBundle < workflowSources)) {
+// The prebuilt workflow bundle `npm start` loads (dist/workflow-bundle.js): rebuilt unless it was
+// built from exactly the files there now — the workflow code and what it imports (the list the last
+// build wrote to dist/workflow-bundle.json), the bundle options and the locked dependencies.
+const bundleFile = path.join(root, 'dist', 'workflow-bundle.js');
+const bundleMeta = path.join(root, 'dist', 'workflow-bundle.json');
+
+function filesUnder(dir) {
+  if (!fs.existsSync(path.join(root, dir))) return [];
+  return fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath ?? entry.path, entry.name)));
+}
+
+function workflowSourcesHash() {
+  const listed = readJson(bundleMeta)?.sources ?? [];
+  const files = new Set([
+    ...filesUnder('workflows'),
+    ...filesUnder(path.join('src', 'domain')),
+    ...listed,
+    'src/worker.ts',
+    'src/workflow-preload.ts',
+    'src/workflow-regexes.cts',
+    'src/workflow-shared-domain.ts',
+    'scripts/build-workflows.ts',
+    'package-lock.json',
+  ]);
+  const hash = createHash('sha256');
+  for (const file of [...files].sort()) {
+    hash.update(`${file}\0`);
+    try {
+      hash.update(fs.readFileSync(path.join(root, file)));
+    } catch {
+      hash.update('(missing)');
+    }
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+if (hook !== 'pretest' && (!fs.existsSync(bundleFile) || readJson(bundleMeta)?.sourcesHash !== workflowSourcesHash())) {
   const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-workflows.ts'], { cwd: root, stdio: 'inherit' });
   if (built.error) throw built.error;
   if (built.status !== 0) {
     console.error(`baton setup: bundling the workflow code failed (exit ${built.status}); see npm run build:workflows`);
     process.exit(built.status ?? 1);
   }
+  const meta = readJson(bundleMeta) ?? {};
+  fs.writeFileSync(bundleMeta, `${JSON.stringify({ ...meta, sourcesHash: workflowSourcesHash() }, null, 2)}\n`);
 }
 
 const ensure = spawnSync(process.execPath, ['--import', 'tsx', 'src/temporal/ensure-binaries.ts', '--quiet'], {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 
 /** Every environment variable Baton reads, in one place (documented in the README). */
 export interface BatonConfig {
@@ -28,12 +29,31 @@ export interface WorkerCapacity {
   maxCachedWorkflows: number;
   /** Workflow tasks run at once (each a hand-off's turn: an update, a timer, an activity's result). */
   maxConcurrentWorkflowTasks: number;
+  /** One V8 context for all workflows (the SDK's default and recommendation); off: a context per workflow, several times the memory. */
+  reuseV8Context: boolean;
   /** A prebuilt workflow bundle (`npm run build:workflows`); unset: bundle `workflows/` at start. */
   workflowBundle: string | undefined;
 }
 
-/** Defaults sized with `bench/parked.ts` (README "Worker capacity"): about 2.5 MiB of resident memory per cached hand-off. */
-export const WORKER_DEFAULTS = { maxCachedWorkflows: 500, maxConcurrentWorkflowTasks: 40 } as const;
+/**
+ * Defaults sized with `bench/parked.ts` (README "Worker capacity"): a cached hand-off costs the
+ * worker about 0.45 MiB of resident memory (the libraries and `src/domain/` are shared between
+ * workflows, see src/workflow-preload.ts), so 2,000 cached hand-offs take about 0.9 GiB on top of a
+ * worker's 0.35 GiB. `maxConcurrentWorkflowTasks` is the SDK's own default, stated.
+ */
+export const WORKER_DEFAULTS = { maxCachedWorkflows: 2000, maxConcurrentWorkflowTasks: 40, reuseV8Context: true } as const;
+
+/**
+ * What the workflows' heap needs: a base, and per cached hand-off (measured 0.45 MiB resident, with
+ * headroom). The default cache shrinks to fit a smaller heap (a small container gets a small V8 heap
+ * unless `--max-old-space-size` says otherwise); an explicit cache that does not fit is warned about.
+ */
+export const WORKFLOW_HEAP = { baseMiB: 256, perCachedMiB: 0.5 } as const;
+
+/** Hand-offs the heap limit of this process (the workflow thread has the same) has room for. */
+export function cacheRoom(heapLimitMiB = getHeapStatistics().heap_size_limit / 2 ** 20): number {
+  return Math.max(0, Math.floor((heapLimitMiB - WORKFLOW_HEAP.baseMiB) / WORKFLOW_HEAP.perCachedMiB));
+}
 
 export const TASK_QUEUE = 'baton-handoffs';
 
@@ -56,8 +76,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     tokensFile: path.resolve(env.BATON_TOKENS_FILE ?? path.join(dataDir, 'tokens.json')),
     databaseUrl: env.DATABASE_URL || undefined,
     worker: {
-      maxCachedWorkflows: countEnv(env, 'BATON_MAX_CACHED_WORKFLOWS', WORKER_DEFAULTS.maxCachedWorkflows),
+      maxCachedWorkflows: countEnv(
+        env,
+        'BATON_MAX_CACHED_WORKFLOWS',
+        Math.max(10, Math.min(WORKER_DEFAULTS.maxCachedWorkflows, cacheRoom())),
+      ),
       maxConcurrentWorkflowTasks: countEnv(env, 'BATON_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_DEFAULTS.maxConcurrentWorkflowTasks, 2),
+      reuseV8Context: boolEnv(env, 'BATON_REUSE_V8_CONTEXT', WORKER_DEFAULTS.reuseV8Context),
       workflowBundle: env.BATON_WORKFLOW_BUNDLE ? path.resolve(env.BATON_WORKFLOW_BUNDLE) : undefined,
     },
   };
@@ -70,6 +95,14 @@ function countEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 
   if (!Number.isInteger(n) || n < min || n > 1_000_000)
     throw new Error(`${name} must be a whole number from ${min} to 1000000, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function boolEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

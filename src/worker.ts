@@ -1,7 +1,9 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type BundleOptions, type WorkerOptions } from '@temporalio/worker';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { createActivities } from '../activities/index.js';
-import { loadConfig, type BatonConfig } from './config.js';
+import { cacheRoom, loadConfig, type BatonConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 
 const require = createRequire(import.meta.url);
@@ -9,13 +11,58 @@ const require = createRequire(import.meta.url);
 /** The workflow entry point, for bundling at start-up when no prebuilt bundle is given. */
 export const workflowsPath = require.resolve('../workflows/index.ts');
 
+const preloadPath = require.resolve('./workflow-preload.ts');
+const sharedDomainPath = require.resolve('./workflow-shared-domain.ts');
+const regexesPath = require.resolve('./workflow-regexes.cts');
+/** zod's format patterns; `require.resolve('zod')` is its CommonJS entry at the package root. */
+const zodRegexesPath = path.join(path.dirname(require.resolve('zod')), 'v4', 'core', 'regexes.js');
+
 /**
- * How the workflow code is bundled, wherever it is (npm start's prebuilt bundle, a worker bundling
- * at start, the tests). Nothing is preloaded into the shared context: the SDK deep-freezes shared
- * modules, and zod resets `lastIndex` on its shared format patterns (z.email()), which a frozen
- * RegExp refuses, so preloading zod as it is would break those checks in the validators.
+ * How the workflow code is bundled, wherever it is (`npm run build:workflows` for `npm start` and
+ * the image, a worker bundling at start, the tests). With V8 context reuse every workflow evaluates
+ * the bundle's modules afresh and keeps them while it is cached; zod and luxon are evaluated once
+ * per worker instead (src/workflow-preload.ts), and zod's format patterns, which it mutates, are
+ * handed to each workflow as copies (src/workflow-regexes.cts).
  */
-export const workflowBundleOptions = { workflowsPath };
+export const workflowBundleOptions = {
+  workflowsPath,
+  preloadModules: [preloadPath],
+  workflowInterceptorModules: [sharedDomainPath],
+  webpackConfigHook: (config) => ({
+    ...config,
+    module: { ...config.module, rules: [...(config.module?.rules ?? []), { ...typeScriptRule(config), test: /\.cts$/ }] },
+    resolve: { ...config.resolve, alias: { ...config.resolve?.alias, 'baton-zod-shared-regexes$': zodRegexesPath } },
+    plugins: [
+      ...(config.plugins ?? []),
+      {
+        apply(compiler) {
+          let routed = 0;
+          new compiler.webpack.NormalModuleReplacementPlugin(/regexes\.js$/, (resource: { request: string; context: string }) => {
+            if (path.resolve(resource.context, resource.request) !== zodRegexesPath) return;
+            resource.request = regexesPath;
+            routed++;
+          }).apply(compiler);
+          compiler.hooks.done.tap('BatonZodRegexes', (stats) => {
+            if (routed === 0)
+              stats.compilation.errors.push(
+                new compiler.webpack.WebpackError(
+                  `no module imports ${zodRegexesPath}: zod moved its format patterns, update src/worker.ts`,
+                ),
+              );
+          });
+        },
+      },
+    ],
+  }),
+} satisfies BundleOptions;
+
+/** The bundler's rule for .ts files (swc), to apply to src/workflow-regexes.cts as well. */
+function typeScriptRule(config: Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0]): object {
+  const rule = config.module?.rules?.find((r) => typeof r === 'object' && r !== null && r.test instanceof RegExp && r.test.test('x.ts'));
+  if (typeof rule !== 'object' || rule === null)
+    throw new Error("the workflow bundler has no rule for .ts files: src/worker.ts's webpackConfigHook needs updating");
+  return rule;
+}
 
 export interface BatonWorkerOptions {
   connection: NativeConnection;
@@ -33,15 +80,18 @@ export interface BatonWorkerOptions {
 /** A worker for task queue `baton-handoffs` running the hand-off workflow and its activities. */
 export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worker> {
   const { connection, config } = opts;
+  const { workflowsPath, workflowInterceptorModules, ...bundlerOptions } = workflowBundleOptions;
   return Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : { workflowsPath, bundlerOptions, interceptors: { workflowModules: workflowInterceptorModules } }),
     // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
-    reuseV8Context: true,
+    reuseV8Context: config.worker.reuseV8Context,
     activities: createActivities({
       policyFile: config.policyFile,
       dataDir: config.dataDir,
@@ -52,6 +102,16 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
   });
 }
 
+/** One line for the logs: what this worker holds and the heap it has for it (with a warning when they do not fit). */
+export function describeCapacity(config: BatonConfig): string {
+  const { maxCachedWorkflows, maxConcurrentWorkflowTasks, reuseV8Context } = config.worker;
+  const heapMiB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const line = `cache ${maxCachedWorkflows} hand-offs, ${maxConcurrentWorkflowTasks} workflow tasks at once, V8 context reuse ${reuseV8Context ? 'on' : 'off'}, heap limit ${heapMiB} MiB`;
+  return maxCachedWorkflows <= cacheRoom()
+    ? line
+    : `${line} — WARNING: that heap has room for about ${cacheRoom()} cached hand-offs; raise it (NODE_OPTIONS=--max-old-space-size=<MiB>) or lower BATON_MAX_CACHED_WORKFLOWS`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
@@ -59,7 +119,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const bundlePath = config.worker.workflowBundle;
   const worker = await createBatonWorker({ connection, config, db, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
-  console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace})`);
+  console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {
