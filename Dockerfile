@@ -2,9 +2,12 @@
 #
 # Baton runs its TypeScript directly with tsx, and tsx is a devDependency, so this image installs
 # the full lockfile (`npm ci`) in a build stage rather than `--omit=dev`; the build stage also
-# bundles the workflow code once, so a stray Node import under workflows/ fails the image build
-# and the worker starts from the prebuilt bundle instead of bundling at every start. It also bundles the
-# KPI page's script (dist/dashboard/app.js; .dockerignore keeps a local dist/ out of the image).
+# bundles the workflow code once (scripts/build-workflows.ts, with the bundle options of
+# src/worker.ts that share zod, luxon and src/domain/ between workflows), so a stray Node import
+# under workflows/ fails the image build and the worker starts from the prebuilt bundle
+# (BATON_WORKFLOW_BUNDLE) instead of bundling at every start. It also bundles the KPI page's script
+# (dist/dashboard/app.js; .dockerignore keeps a local dist/ out of the image). The worker's capacity
+# (BATON_MAX_CACHED_WORKFLOWS, its heap) is set where it runs: see docker-compose.yml.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app

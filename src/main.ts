@@ -13,7 +13,7 @@ import { loadConfig, WORKFLOW_BUNDLE } from './config.js';
 import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
-import { createBatonWorker } from './worker.js';
+import { createBatonWorker, describeCapacity } from './worker.js';
 
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_UNIMPLEMENTED = 12;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   cleanups.push({ name: 'worker connection', run: () => nativeConnection.close() });
   bailIfStopping();
 
-  // The prebuilt bundle (setup rebuilds it when the workflow code changes): no bundling at start.
+  // The prebuilt bundle (`npm start`'s setup rebuilds it when what it was built from changes): no bundling at start.
   const bundle = config.worker.workflowBundle ?? (existsSync(WORKFLOW_BUNDLE) ? WORKFLOW_BUNDLE : undefined);
   const worker = await createBatonWorker({
     connection: nativeConnection,
@@ -93,7 +93,14 @@ async function main(): Promise<void> {
   cleanups.push({ name: 'API', run: () => api.close() });
   bailIfStopping();
 
-  printBanner({ apiUrl: api.url, uiUrl, address, principalsFile: devPrincipalsFile(config), principals });
+  printBanner({
+    apiUrl: api.url,
+    uiUrl,
+    address,
+    principalsFile: devPrincipalsFile(config),
+    principals,
+    capacity: describeCapacity(config),
+  });
 }
 
 /** An existing server (TEMPORAL_ADDRESS): same search attributes and retention as the dev server. */
@@ -117,6 +124,7 @@ function printBanner(info: {
   address: string;
   principalsFile: string;
   principals: DevPrincipal[];
+  capacity: string;
 }): void {
   const sdr = info.principals.find((p) => p.role === 'sdr');
   const lines = [
@@ -126,6 +134,7 @@ function printBanner(info: {
     `  KPI page     ${info.apiUrl}/dashboard   (sign in with a manager's token; demo data: npm run ledger -- seed-demo, stack stopped)`,
     info.uiUrl ? `  Temporal UI  ${info.uiUrl}` : `  Temporal     ${info.address}`,
     `  Tokens       ${info.principalsFile}`,
+    `  Worker       ${info.capacity}   (README "Worker capacity")`,
     '',
     ...info.principals.map((p) => `    ${p.role.padEnd(8)} ${p.id.padEnd(11)} ${p.token}`),
     '',
