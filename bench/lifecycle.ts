@@ -25,7 +25,7 @@ import { submission } from '../test/fixtures/leads.js';
 import { workflowIdFor } from '../workflows/messages.js';
 import { accept, markContacted, reportOutcome, submit, submitFeedback, type bareHandoff } from './bare/workflows.js';
 import { writeResultsSection } from './results.js';
-import { cpuMsOf, machineCpuMs, percentile, pool, spawnReady, startBenchStack, stopChild } from './stack.js';
+import { cpuMsOf, extraWorkerArgs, machineCpuMs, percentile, pool, spawnReady, startBenchStack, stopChild } from './stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +62,7 @@ const bareWorker = await spawnReady(
     DATABASE_URL: stack.databaseUrl ?? '',
   },
   /bare worker polling/,
+  extraWorkerArgs(),
 );
 
 const STEPS = ['submit', 'accept', 'contacted', 'outcome', 'feedback'] as const;

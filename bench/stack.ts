@@ -99,6 +99,11 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   return { ...stack, stop };
 }
 
+/** Node flags for the worker process from BATON_BENCH_WORKER_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses). */
+export function extraWorkerArgs(): string[] {
+  return (process.env.BATON_BENCH_WORKER_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Spawns `node --import tsx <script>` and resolves once a line of its output matches `ready`. */
 export async function spawnReady(
   script: string,
@@ -174,7 +179,7 @@ async function startSplit(opts: BenchStackOptions, postgres: NonNullable<Awaited
       'src/worker.ts',
       { ...env, TEMPORAL_ADDRESS: server.address, BATON_WORKFLOW_BUNDLE: WORKFLOW_BUNDLE, ...opts.workerEnv },
       /worker polling/,
-      opts.workerNodeArgs,
+      [...(opts.workerNodeArgs ?? []), ...extraWorkerArgs()],
     );
     cleanups.push(() => stopChild(worker));
 
