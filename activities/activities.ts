@@ -5,7 +5,16 @@ import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
 import type { AssignRequest, Assignment } from '../src/domain/routing.js';
 import { PolicyFileCache } from '../src/policy/file.js';
-import { Outbox, type Notification } from './notifications.js';
+import type { Notification } from '../src/domain/notifications.js';
+import {
+  Deliverer,
+  Directory,
+  EmailChannel,
+  OutboxChannel,
+  type Channel,
+  type DeliveryReport,
+  type EmailOptions,
+} from './delivery/index.js';
 
 export interface ActivityDeps {
   policyFile: string;
@@ -13,6 +22,12 @@ export interface ActivityDeps {
   /** The roster and assignment ledger (PostgreSQL or the embedded PGlite). */
   db: Database;
   log?: (line: string) => void;
+  /** The tokens file, where the notification directory finds SDRs' and managers' names and emails. */
+  tokensFile?: string;
+  /** Email over SMTP; unset: notifications go to the outbox log only. */
+  email?: EmailOptions;
+  /** How long a delivery claim is exclusive (tests shorten it). */
+  deliveryLeaseMs?: number;
   /** Test hooks for the router (a clock, a crash after commit). */
   router?: RouterOptions;
 }
@@ -20,7 +35,9 @@ export interface ActivityDeps {
 /** Every side effect of the hand-off workflow. Each activity is idempotent (safe to retry). */
 export function createActivities(deps: ActivityDeps) {
   const router = new Router(deps.db, deps.router);
-  const outbox = new Outbox(deps.dataDir, deps.log);
+  const channels: Channel[] = [new OutboxChannel(deps.dataDir, deps.log ?? ((line) => console.log(line)))];
+  if (deps.email) channels.push(new EmailChannel(deps.email));
+  const deliverer = new Deliverer(deps.db, new Directory(deps.db, deps.tokensFile), channels, deps.deliveryLeaseMs);
   const ledger = new LedgerStore(deps.db);
   const policies = new PolicyFileCache(deps.policyFile);
   return {
@@ -45,8 +62,12 @@ export function createActivities(deps: ActivityDeps) {
       const { inserted } = await ledger.append(LedgerBatchSchema.parse(batch));
       return { inserted };
     },
-    async notify(notification: Notification): Promise<boolean> {
-      return outbox.send(notification);
+    /**
+     * Tells each recipient on every channel that reaches them, each (step, recipient, channel) once
+     * per the delivery log: a retry sends only what has not gone out yet.
+     */
+    async notify(notification: Notification): Promise<DeliveryReport> {
+      return deliverer.deliver(notification);
     },
   };
 }

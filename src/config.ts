@@ -22,6 +22,13 @@ export interface BatonConfig {
   databaseUrl: string | undefined;
   /** How the worker holds open hand-offs (see the README's "Worker capacity"). */
   worker: WorkerCapacity;
+  /** Notification channels beyond the outbox log (README "Notifications"). */
+  notifications: NotificationChannels;
+}
+
+export interface NotificationChannels {
+  /** Email over SMTP (`BATON_SMTP_URL`, `BATON_EMAIL_FROM`); unset: no email. */
+  email: { url: string; from: string } | undefined;
 }
 
 export interface WorkerCapacity {
@@ -84,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
       maxConcurrentWorkflowTasks: countEnv(env, 'BATON_MAX_CONCURRENT_WORKFLOW_TASKS', WORKER_DEFAULTS.maxConcurrentWorkflowTasks, 2),
       reuseV8Context: boolEnv(env, 'BATON_REUSE_V8_CONTEXT', WORKER_DEFAULTS.reuseV8Context),
       workflowBundle: env.BATON_WORKFLOW_BUNDLE ? path.resolve(env.BATON_WORKFLOW_BUNDLE) : undefined,
+    },
+    notifications: {
+      email: env.BATON_SMTP_URL ? { url: env.BATON_SMTP_URL, from: env.BATON_EMAIL_FROM || 'Baton <baton@localhost>' } : undefined,
     },
   };
 }

@@ -97,6 +97,8 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
       dataDir: config.dataDir,
       db: opts.db,
       log: opts.activityLog,
+      tokensFile: config.tokensFile,
+      ...(config.notifications.email ? { email: config.notifications.email } : {}),
     }),
     ...opts.overrides,
   });

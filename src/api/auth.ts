@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../domain/actions.js';
-import { TokenEntrySchema, type Principal, type TokenEntry } from '../domain/principals.js';
+import type { Principal, TokenEntry } from '../domain/principals.js';
+import { readTokensFile } from '../principals/file.js';
 import { ProblemError } from './problem.js';
 
 /** The principal a route reads with `c.get('principal')`; defined with the tokens file's schema in the domain. */
@@ -24,25 +23,7 @@ export class TokenStore {
 
   /** Reads the tokens file; a missing file means nobody can authenticate yet. */
   static async load(file: string): Promise<TokenStore> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new TokenStore([]);
-      throw err;
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`tokens file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
-    }
-    const parsed = z.array(TokenEntrySchema).safeParse(document);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new Error(`tokens file ${file} is invalid: ${issues}`);
-    }
-    return new TokenStore(parsed.data);
+    return new TokenStore(await readTokensFile(file));
   }
 
   /** Hands out principals for plain tokens (tests). */

@@ -15,6 +15,8 @@ export const PrincipalSchema = z.strictObject({
     .string()
     .refine((zone) => IANAZone.isValidZone(zone), { message: 'an IANA time zone such as America/Chicago' })
     .optional(),
+  /** Where Baton emails this person (notifications; README "Notifications"). */
+  email: z.email().optional(),
   /** The principal's manager (an SDR's sales manager), told when the SDR's hand-offs need them. */
   managerId: PrincipalIdSchema.optional(),
 });

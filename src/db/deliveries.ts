@@ -1,0 +1,144 @@
+/**
+ * The delivery log (db/migrations/0003_deliveries.sql): one row per notification step, recipient
+ * and channel. A sender claims the row before it sends and records the result after, so a retried
+ * or redelivered notify activity never sends twice. The one window left is a worker dying between
+ * the provider's acceptance and the record: its claim is taken over after `leaseMs` and that
+ * delivery is sent again (at least once there, exactly once everywhere else).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from './database.js';
+
+/** `failed`: the next attempt sends again; `refused`: retrying cannot help (never sent again). */
+export const DELIVERY_STATUSES = ['sending', 'sent', 'failed', 'refused'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** What identifies one delivery: the notification's workflow and step, who, and how. */
+export interface DeliveryKey {
+  workflowId: string;
+  step: string;
+  recipient: string;
+  channel: string;
+}
+
+export interface Delivery extends DeliveryKey {
+  handoffId: string;
+  kind: string;
+  address: string;
+  status: DeliveryStatus;
+  attempts: number;
+  claimedAt: string;
+  sentAt: string | null;
+  providerId: string | null;
+  error: string | null;
+}
+
+/** The answer to a claim: send now (holding `claim`), already sent, or someone else is sending it right now. */
+export type Claim =
+  | { state: 'claimed'; claim: string }
+  | { state: 'sent'; providerId: string | null }
+  | { state: 'refused'; error: string | null }
+  | { state: 'in_flight' };
+
+interface Row {
+  workflow_id: string;
+  step: string;
+  recipient: string;
+  channel: string;
+  handoff_id: string;
+  kind: string;
+  address: string;
+  status: DeliveryStatus;
+  attempts: number;
+  claim: string;
+  claimed_at: Date | string;
+  sent_at: Date | string | null;
+  provider_id: string | null;
+  error: string | null;
+}
+
+export class DeliveryStore {
+  constructor(
+    private readonly db: Database,
+    /** How long a claim stays exclusive: longer than any send takes (the notify activity times out at 30 s). */
+    private readonly leaseMs = 60_000,
+  ) {}
+
+  /**
+   * Claims a delivery: a new row, a failed one, or a claim whose lease ran out is taken (and its
+   * attempt counted); a sent one answers `sent`; a live claim answers `in_flight`.
+   */
+  async claim(key: DeliveryKey, about: { handoffId: string; kind: string; address: string }): Promise<Claim> {
+    const claim = randomUUID();
+    const { rows } = await this.db.query<{ claim: string }>(
+      `INSERT INTO deliveries (workflow_id, step, recipient, channel, handoff_id, kind, address, status, claim)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8)
+       ON CONFLICT (workflow_id, step, recipient, channel) DO UPDATE
+         SET status = 'sending', claim = EXCLUDED.claim, claimed_at = now(), attempts = deliveries.attempts + 1,
+             address = EXCLUDED.address, error = NULL
+         WHERE deliveries.status = 'failed'
+            OR (deliveries.status = 'sending' AND deliveries.claimed_at < now() - make_interval(secs => $9::double precision / 1000))
+       RETURNING claim`,
+      [key.workflowId, key.step, key.recipient, key.channel, about.handoffId, about.kind, about.address, claim, this.leaseMs],
+    );
+    if (rows[0]?.claim === claim) return { state: 'claimed', claim };
+    const current = await this.get(key);
+    if (current?.status === 'sent') return { state: 'sent', providerId: current.providerId };
+    if (current?.status === 'refused') return { state: 'refused', error: current.error };
+    return { state: 'in_flight' };
+  }
+
+  /** Records a send the provider accepted; only the claim's holder can. */
+  async sent(key: DeliveryKey, claim: string, providerId: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = 'sent', sent_at = now(), provider_id = $6, error = NULL
+       WHERE workflow_id = $1 AND step = $2 AND recipient = $3 AND channel = $4 AND claim = $5`,
+      [key.workflowId, key.step, key.recipient, key.channel, claim, providerId],
+    );
+  }
+
+  /** Records a failed send: `failed` lets the next attempt claim it at once, `refused` ends it for good. */
+  async failed(key: DeliveryKey, claim: string, error: string, status: 'failed' | 'refused' = 'failed'): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = $7, error = $6
+       WHERE workflow_id = $1 AND step = $2 AND recipient = $3 AND channel = $4 AND claim = $5 AND status = 'sending'`,
+      [key.workflowId, key.step, key.recipient, key.channel, claim, error.slice(0, 2000), status],
+    );
+  }
+
+  async get(key: DeliveryKey): Promise<Delivery | undefined> {
+    const { rows } = await this.db.query<Row>(
+      'SELECT * FROM deliveries WHERE workflow_id = $1 AND step = $2 AND recipient = $3 AND channel = $4',
+      [key.workflowId, key.step, key.recipient, key.channel],
+    );
+    return rows[0] && toDelivery(rows[0]);
+  }
+
+  /** A hand-off's deliveries, oldest first. */
+  async forHandoff(handoffId: string): Promise<Delivery[]> {
+    const { rows } = await this.db.query<Row>(
+      'SELECT * FROM deliveries WHERE handoff_id = $1 ORDER BY claimed_at, workflow_id, step, recipient, channel',
+      [handoffId],
+    );
+    return rows.map(toDelivery);
+  }
+}
+
+const iso = (value: Date | string): string => new Date(value).toISOString();
+
+function toDelivery(row: Row): Delivery {
+  return {
+    workflowId: row.workflow_id,
+    step: row.step,
+    recipient: row.recipient,
+    channel: row.channel,
+    handoffId: row.handoff_id,
+    kind: row.kind,
+    address: row.address,
+    status: row.status,
+    attempts: row.attempts,
+    claimedAt: iso(row.claimed_at),
+    sentAt: row.sent_at === null ? null : iso(row.sent_at),
+    providerId: row.provider_id,
+    error: row.error,
+  };
+}

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Deliverer, Directory, EmailChannel, OutboxChannel } from '../../activities/delivery/index.js';
+import type { Database } from '../../src/db/database.js';
+import { DeliveryStore } from '../../src/db/deliveries.js';
+import { RosterStore } from '../../src/db/roster.js';
+import type { Notification } from '../../src/domain/notifications.js';
+import { testDatabase } from '../support/db.js';
+import { startSmtp, type TestSmtp } from '../support/smtp.js';
+import { testRoster } from '../fixtures/leads.js';
+
+const assignment = (step = 'assigned:1'): Notification => ({
+  key: `handoff-crm-1:${step}`,
+  handoffId: 'crm-1',
+  kind: 'assignment',
+  to: [{ id: 'ae-kim', role: 'ae' }],
+  message: 'Acme Logistics (hot) is yours: first contact by 2026-12-05T15:00:00.000Z',
+  handoff: {
+    company: 'Acme Logistics',
+    contact: { name: 'Dana Reyes', title: 'VP Customer Operations', email: 'dana@acme.example' },
+    painPoints: ['slow-support'],
+    nextStep: { text: 'Demo with the VP', meetingAt: '2026-12-07T16:00:00Z' },
+    score: 86,
+    tier: 'hot',
+    reasons: ['Meeting booked (+15)'],
+    contactBy: '2026-12-05T15:00:00.000Z',
+    sdrId: 'sdr-jo',
+    aeId: 'ae-kim',
+  },
+});
+
+describe('notification delivery: the delivery log, the outbox and email over real SMTP', () => {
+  let db: Database;
+  let smtp: TestSmtp;
+  let dataDir: string;
+  let tokensFile: string;
+  let deliverer: Deliverer;
+  let email: EmailChannel;
+
+  before(async () => {
+    db = await testDatabase();
+    await new RosterStore(db).seed(testRoster, 'test');
+    smtp = await startSmtp();
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'baton-deliver-'));
+    tokensFile = path.join(dataDir, 'tokens.json');
+    const hash = 'a'.repeat(64);
+    await writeFile(
+      tokensFile,
+      JSON.stringify([
+        { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', email: 'jo@baton.example', managerId: 'mgr-ana', tokenSha256: hash },
+        { id: 'mgr-ana', role: 'manager', name: 'Ana Ruiz', email: 'ana@baton.example', tokenSha256: hash },
+        { id: 'mgr-bo', role: 'manager', name: 'Bo Chen', tokenSha256: hash },
+      ]),
+    );
+    email = new EmailChannel({ url: smtp.url, from: 'Baton <baton@baton.example>' });
+    deliverer = new Deliverer(db, new Directory(db, tokensFile), [new OutboxChannel(dataDir, () => {}), email], 200);
+  });
+  after(async () => {
+    email.close();
+    await smtp.close();
+    await db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('emails the AE the hand-off package (text and HTML) and logs it in the outbox, once however often it is retried', async () => {
+    const first = await deliverer.deliver(assignment());
+    assert.deepEqual(first, { sent: 2, alreadySent: 0, refused: [] });
+    const again = await deliverer.deliver(assignment());
+    assert.deepEqual(again, { sent: 0, alreadySent: 2, refused: [] });
+
+    const mails = smtp.mails.filter((m) => m.subject?.includes('New hand-off'));
+    assert.equal(mails.length, 1);
+    const mail = mails[0]!;
+    const ae = testRoster.find((a) => a.id === 'ae-kim')!;
+    assert.equal(mail.subject, '[Baton] New hand-off: Acme Logistics');
+    assert.deepEqual(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((v) => v.address) : [], [ae.email]);
+    for (const part of [
+      'Dana Reyes, VP Customer Operations',
+      'Pain: slow-support',
+      'Score: 86 (hot)',
+      'Meeting booked (+15)',
+      'First contact by: 2026-12-05T15:00:00.000Z',
+    ])
+      assert.ok(mail.text?.includes(part), `text has ${part}: ${mail.text}`);
+    assert.ok(typeof mail.html === 'string' && mail.html.includes('<th align="left">Score</th><td>86 (hot)</td>'));
+    assert.equal(mail.headers.get('x-baton-handoff'), 'crm-1');
+
+    const log = (await readFile(path.join(dataDir, 'notifications.jsonl'), 'utf8')).trim().split('\n');
+    assert.equal(log.length, 1);
+    const rows = await new DeliveryStore(db).forHandoff('crm-1');
+    assert.deepEqual(
+      rows.map((r) => [r.recipient, r.channel, r.status, r.attempts]),
+      [
+        ['ae-kim', 'outbox', 'sent', 1],
+        ['ae-kim', 'email', 'sent', 1],
+      ],
+    );
+    assert.equal(rows[1]!.address, ae.email);
+    assert.ok(rows[1]!.providerId?.includes('@baton>'));
+  });
+
+  it('the SDR and their manager come from the principals file; the sales managers are every manager; no email address, outbox only', async () => {
+    const n: Notification = {
+      key: 'handoff-crm-2:handoff-window-missed',
+      handoffId: 'crm-2',
+      kind: 'handoff_window_missed',
+      to: [
+        { id: 'sdr-jo', role: 'sdr' },
+        { id: 'sales-manager', role: 'sales_managers' },
+      ],
+      message: 'Acme was not assigned within its window',
+    };
+    const report = await deliverer.deliver(n);
+    // sdr-jo: outbox + email; ana: outbox + email; bo (no email): outbox.
+    assert.equal(report.sent, 5);
+    const to = smtp.mails.filter((m) => m.headers.get('x-baton-handoff') === 'crm-2').map((m) => (Array.isArray(m.to) ? '' : m.to?.text));
+    assert.deepEqual(to.sort(), ['"Ana Ruiz" <ana@baton.example>', '"Jo Park" <jo@baton.example>']);
+  });
+
+  it('a mail server that is down fails the attempt without resending what went out; the retry sends the rest once', async () => {
+    smtp.refuseWith = 421;
+    await assert.rejects(deliverer.deliver(assignment('reminder:1:1')), /email to ae-kim failed/);
+    smtp.refuseWith = undefined;
+    const retried = await deliverer.deliver(assignment('reminder:1:1'));
+    assert.deepEqual(retried, { sent: 1, alreadySent: 1, refused: [] });
+    const rows = (await new DeliveryStore(db).forHandoff('crm-1')).filter((r) => r.step === 'reminder:1:1');
+    assert.deepEqual(
+      rows.map((r) => [r.channel, r.status, r.attempts]),
+      [
+        ['outbox', 'sent', 1],
+        ['email', 'sent', 2],
+      ],
+    );
+  });
+
+  it('a mailbox the server refuses for good (5xx) is recorded as refused and never retried', async () => {
+    smtp.refuseWith = 550;
+    const report = await deliverer.deliver(assignment('reminder:1:2'));
+    smtp.refuseWith = undefined;
+    assert.equal(report.refused.length, 1);
+    assert.match(report.refused[0]!.error, /SMTP 550/);
+    const again = await deliverer.deliver(assignment('reminder:1:2'));
+    assert.equal(again.sent, 0);
+    assert.equal(again.refused.length, 1);
+  });
+
+  it('a live claim is not sent twice by a concurrent attempt; a claim whose lease ran out (a worker died mid-send) is taken over', async () => {
+    const store = new DeliveryStore(db, 200);
+    const key = { workflowId: 'handoff-crm-3', step: 'assigned:1', recipient: 'ae-kim', channel: 'email' };
+    const about = { handoffId: 'crm-3', kind: 'assignment', address: 'kim@example.com' };
+    const first = await store.claim(key, about);
+    assert.equal(first.state, 'claimed');
+    assert.deepEqual(await store.claim(key, about), { state: 'in_flight' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const taken = await store.claim(key, about);
+    assert.equal(taken.state, 'claimed');
+    // The first holder's late record is ignored; the new holder's counts.
+    await store.sent(key, first.state === 'claimed' ? first.claim : '', 'late');
+    assert.equal((await store.get(key))!.status, 'sending');
+    await store.sent(key, taken.state === 'claimed' ? taken.claim : '', 'mine');
+    assert.deepEqual(await store.claim(key, about), { state: 'sent', providerId: 'mine' });
+    assert.equal((await store.get(key))!.attempts, 2);
+  });
+});
