@@ -32,7 +32,7 @@ import { route, type RouteRequest } from './handoff/routing.js';
 import { validate } from './handoff/validate.js';
 import * as m from './messages.js';
 
-export { SLA_ENGINE_PATCH } from './handoff/handoff.js';
+export { DELIVERIES_PATCH, SLA_ENGINE_PATCH } from './handoff/handoff.js';
 export { LEDGER_LOCAL_PATCH, LEDGER_PATCH } from './handoff/ledger.js';
 
 /**
@@ -71,6 +71,7 @@ export async function handoff(start: m.HandoffStart): Promise<HandoffState> {
   if (assignedAe) await releaseAe({ handoffId: h.state.id, aeId: assignedAe, reason: `closed: ${outcome}` });
   h.inbox.refuseAll(guards.refusal('closed', `the hand-off is closed (${outcome})`));
   await condition(allHandlersFinished);
+  await h.delivered();
   await ledger.finish();
   return h.state;
 }

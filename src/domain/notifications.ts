@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import type { HandoffState } from './state.js';
 
 /**
  * Who Baton tells of what (DESIGN §2.4–2.6). The workflow decides the kind and the people involved;
  * this module decides who of them hears of it. Delivery is the notify activity's business.
  */
 export const NOTIFICATION_KINDS = [
+  /** The AE: a hand-off was assigned to them, with its package (who, company, pain, next step, score, deadline). */
+  'assignment',
   /** The AE: a share of the first-contact window has passed. */
   'contact_reminder',
   /** The AE's manager: the AE missed the window, could not be booked, or a manager escalated. */
@@ -27,6 +30,7 @@ export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
 export const SALES_MANAGERS = 'sales-manager';
 
 const AUDIENCE: Record<NotificationKind, readonly RecipientRole[]> = {
+  assignment: ['ae'],
   contact_reminder: ['ae'],
   escalation: ['ae_manager'],
   returned_to_sdr: ['sdr'],
@@ -67,6 +71,25 @@ export function recipientsOf(kind: NotificationKind, people: HandoffPeople): Rec
   return recipients;
 }
 
+/**
+ * What a recipient needs to act on a hand-off without opening anything: the hand-off package of an
+ * assignment, and the context of every other notification (DESIGN §2.1, §2.3).
+ */
+export const HandoffPackageSchema = z.object({
+  company: z.string(),
+  contact: z.object({ name: z.string(), title: z.string().optional(), email: z.string().optional() }),
+  painPoints: z.array(z.string()),
+  nextStep: z.object({ text: z.string().optional(), meetingAt: z.string().optional(), meetingLink: z.string().optional() }).optional(),
+  score: z.number().optional(),
+  tier: z.string().optional(),
+  /** Why it scored as it did: the matched rules' labels with their points. */
+  reasons: z.array(z.string()),
+  contactBy: z.string().optional(),
+  sdrId: z.string(),
+  aeId: z.string().optional(),
+});
+export type HandoffPackage = z.infer<typeof HandoffPackageSchema>;
+
 export const NotificationSchema = z.object({
   /** Idempotency key: workflow id + step + business key. */
   key: z.string().min(1),
@@ -74,5 +97,33 @@ export const NotificationSchema = z.object({
   kind: z.enum(NOTIFICATION_KINDS),
   to: z.array(RecipientSchema).min(1),
   message: z.string(),
+  /** The hand-off as the recipients need it (absent in notifications sent before it existed). */
+  handoff: HandoffPackageSchema.optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;
+
+/** The package a notification carries, from the hand-off's state (a draft's missing fields stay out). */
+export function handoffPackage(state: HandoffState): HandoffPackage {
+  const { lead } = state;
+  const nextStep = lead.nextStep && {
+    ...(lead.nextStep.text !== undefined ? { text: lead.nextStep.text } : {}),
+    ...(lead.nextStep.meetingAt !== undefined ? { meetingAt: lead.nextStep.meetingAt } : {}),
+    ...(lead.nextStep.meetingLink !== undefined ? { meetingLink: lead.nextStep.meetingLink } : {}),
+  };
+  return {
+    company: lead.company?.name ?? state.id,
+    contact: {
+      name: lead.contact?.name ?? 'unknown contact',
+      ...(lead.contact?.title !== undefined ? { title: lead.contact.title } : {}),
+      ...(lead.contact?.email !== undefined ? { email: lead.contact.email } : {}),
+    },
+    painPoints: lead.painPoints ?? [],
+    ...(nextStep ? { nextStep } : {}),
+    ...(state.score ? { score: state.score.total } : {}),
+    ...(state.tier ? { tier: state.tier } : {}),
+    reasons: (state.score?.rules ?? []).map((r) => `${r.description} (+${r.points})`),
+    ...(state.deadlines.contactBy ? { contactBy: state.deadlines.contactBy } : {}),
+    sdrId: state.sdrId,
+    ...(state.assignedAe ? { aeId: state.assignedAe } : {}),
+  };
+}

@@ -62,6 +62,9 @@ export async function createHarness(
     policyFile?: string;
     /** Wraps the real activities (a test makes one fail, or lose its reply). */
     activities?: (real: Activities) => Activities;
+    /** Email over SMTP for the notify activity (test/support/smtp.ts), and the principals it reads names and addresses from. */
+    email?: { url: string; from: string };
+    tokensFile?: string;
   } = {},
 ): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await testServerExecutable() } });
@@ -79,6 +82,8 @@ export async function createHarness(
     dataDir,
     db,
     log: () => undefined,
+    ...(opts.email ? { email: opts.email } : {}),
+    ...(opts.tokensFile ? { tokensFile: opts.tokensFile } : {}),
   });
   const activities = opts.activities ? opts.activities(real) : real;
   const code = await workflowBundle();
@@ -165,16 +170,23 @@ export async function waitForState(
 /** The timeline entries of one event. */
 export const events = (state: HandoffState, event: string) => state.timeline.filter((e) => e.event === event);
 
-/** The notifications the activities wrote to the outbox (`to`: the recipients' ids, `recipients`: with their roles). */
+/**
+ * The notifications the activities wrote to the outbox, one per key in the order first written (the
+ * outbox has a line per recipient; `to`: the recipients' ids, `recipients`: with their roles).
+ */
 export async function notifications(h: Harness): Promise<(Omit<Notification, 'to'> & { to: string[]; recipients: Recipient[] })[]> {
   const text = await readFile(path.join(h.dataDir, 'notifications.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const sent = JSON.parse(line) as Notification;
-      return { ...sent, to: sent.to.map((r) => r.id), recipients: sent.to };
-    });
+  const byKey = new Map<string, Omit<Notification, 'to'> & { to: string[]; recipients: Recipient[] }>();
+  for (const line of text.split('\n').filter(Boolean)) {
+    const sent = JSON.parse(line) as Notification;
+    const entry = byKey.get(sent.key) ?? { ...sent, to: [], recipients: [] };
+    for (const r of sent.to) {
+      entry.to.push(r.id);
+      entry.recipients.push(r);
+    }
+    byKey.set(sent.key, entry);
+  }
+  return [...byKey.values()];
 }
 
 /** A policy file: the shipped policy with `change` applied (written to `file` when given). */

@@ -18,3 +18,13 @@ export const local = proxyLocalActivities<Pick<Activities, 'recordEvents'>>({
   localRetryThreshold: '500 milliseconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
+
+/**
+ * Notifications sent in the background (DELIVERIES_PATCH): the same activity, retried for up to a
+ * day while a channel is down; the hand-off never waits for it except at its very end.
+ */
+export const { notify: deliver } = proxyActivities<Pick<Activities, 'notify'>>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});

@@ -1,13 +1,13 @@
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { log, patched, workflowInfo } from '@temporalio/workflow';
 import { draftView, submittedState } from '../../src/domain/assessment.js';
-import { recipientsOf, type NotificationKind } from '../../src/domain/notifications.js';
+import { handoffPackage, recipientsOf, type NotificationKind } from '../../src/domain/notifications.js';
 import type { Policy } from '../../src/domain/policy.js';
 import type { WorkCalendar } from '../../src/domain/sla-clock.js';
 import type { HandoffState, Outcome, Stage } from '../../src/domain/state.js';
 import { BATON, type TimelineEvent } from '../../src/domain/timeline.js';
 import { refusal, type Refusal } from '../../src/domain/transitions.js';
 import type { HandoffStart } from '../messages.js';
-import { notify } from './activities.js';
+import { deliver, notify } from './activities.js';
 import { Inbox } from './inbox.js';
 import { publish } from './publish.js';
 
@@ -16,6 +16,13 @@ import { publish } from './publish.js';
  * interventions) keep the single first-contact timer they began with, so their histories replay.
  */
 export const SLA_ENGINE_PATCH = 'sla-engine';
+
+/**
+ * Notifications go out in the background, each with the hand-off's package, and the AE is told of
+ * every assignment: a channel outage delays a notification, never the hand-off. Hand-offs started
+ * before this waited for each notification where it was sent, and told nobody of assignments.
+ */
+export const DELIVERIES_PATCH = 'deliveries';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -47,6 +54,8 @@ export class Handoff {
   rosterChanged = false;
   /** Submit updates answered (the first one started the hand-off). */
   submits = 0;
+  /** Notifications on their way (DELIVERIES_PATCH); the run waits for them before it ends. */
+  private readonly sending: Promise<void>[] = [];
 
   constructor(readonly start: HandoffStart) {
     this.state = submittedState({ ...start, submittedAt: this.submittedAt });
@@ -112,14 +121,30 @@ export class Handoff {
     return checklist.complete ? 'gating, scoring and routing' : `the checklist: ${checklist.missing.length} item(s) missing`;
   }
 
-  /** Tells the people `kind` concerns (DESIGN §2.4–2.6), once per key. */
-  tell(kind: NotificationKind, step: string, message: string): Promise<boolean> {
+  /**
+   * Tells the people `kind` concerns (DESIGN §2.4–2.6), once per key: in the background (the step
+   * goes on at once), or awaited where a hand-off started before DELIVERIES_PATCH did so.
+   */
+  tell(kind: NotificationKind, step: string, message: string): Promise<void> {
     const to = recipientsOf(kind, {
       sdrId: this.state.sdrId,
       sdrManagerId: this.start.sdrManagerId,
       aeId: this.state.assignedAe,
       aeManagerId: this.current?.managerId,
     });
-    return notify({ key: `${this.workflowId}:${step}`, handoffId: this.state.id, kind, to, message });
+    const notification = { key: `${this.workflowId}:${step}`, handoffId: this.state.id, kind, to, message };
+    if (!patched(DELIVERIES_PATCH)) return notify(notification).then(() => undefined);
+    this.sending.push(
+      deliver({ ...notification, handoff: handoffPackage(this.state) }).then(
+        () => undefined,
+        (err: unknown) => log.warn(`notification ${notification.key} given up`, { error: String(err) }),
+      ),
+    );
+    return Promise.resolve();
+  }
+
+  /** Resolves once every notification sent in the background has been delivered (or given up). */
+  async delivered(): Promise<void> {
+    await Promise.all(this.sending);
   }
 }

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { AssignRequest, Assignment } from '../../src/domain/routing.js';
 import { explainExclusions, explainPick } from '../../src/domain/routing.js';
 import { formatDuration } from '../../src/domain/duration.js';
@@ -6,7 +6,7 @@ import { aeCalendar, describeCalendar, teamCalendar } from '../../src/domain/sla
 import { BATON } from '../../src/domain/timeline.js';
 import { contactDeadline, reminderTimes } from '../../src/domain/tiers.js';
 import { assignAe, releaseAe } from './activities.js';
-import type { Handoff } from './handoff.js';
+import { DELIVERIES_PATCH, type Handoff } from './handoff.js';
 import { applyIntervention } from './interventions.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -119,6 +119,12 @@ export function adopt(h: Handoff, decision: Assignment, why: string): void {
   );
   h.setStage('assigned', `${ae} to accept and make first contact by ${state.deadlines.contactBy}`);
   h.inbox.settle();
+  if (patched(DELIVERIES_PATCH))
+    void h.tell(
+      'assignment',
+      `assigned:${h.assignments}`,
+      `${h.company} (${state.tier}) is yours: first contact by ${state.deadlines.contactBy}`,
+    );
 }
 
 /** The AE gives the lead up (capacity freed) and is never routed this hand-off again. */
