@@ -1,3 +1,5 @@
+import { DELIVERY_STATUSES } from '../db/deliveries.js';
+import { NOTIFICATION_KINDS } from '../domain/notifications.js';
 import { z } from 'zod';
 import {
   AcceptSchema,
@@ -158,3 +160,30 @@ export const HandoffRoutingSchema = z
     }),
   })
   .meta({ id: 'HandoffRouting' });
+
+export const DeliverySchema = z
+  .object({
+    kind: z.enum(NOTIFICATION_KINDS),
+    step: z.string().meta({ description: "The workflow's step that sent it, e.g. assigned:1, reminder:1:1, escalation:1" }),
+    recipient: z.string().meta({ description: 'Principal or AE id' }),
+    channel: z.string().meta({ example: 'email' }),
+    address: z.string().meta({ description: 'Where it went: an email address, the outbox file' }),
+    status: z.enum(DELIVERY_STATUSES).meta({
+      description: 'sending (claimed, in flight), sent, failed (will be retried), refused (the provider refused it for good)',
+    }),
+    attempts: z.number().int(),
+    claimedAt: instant,
+    sentAt: instant.nullable(),
+    providerId: z.string().nullable().meta({ description: "The provider's id for the message (an email's Message-ID)" }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'Delivery' });
+
+export const HandoffNotificationsSchema = z
+  .object({
+    handoffId: z.string(),
+    deliveries: z
+      .array(DeliverySchema)
+      .meta({ description: 'Every notification sent for the hand-off, per recipient and channel, oldest first' }),
+  })
+  .meta({ id: 'HandoffNotifications' });

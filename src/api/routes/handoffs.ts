@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type RawWorkflowExecutionInfo } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
+import { DeliveryStore } from '../../db/deliveries.js';
 import { Router } from '../../db/router.js';
+import type { NotificationKind } from '../../domain/notifications.js';
 import { INTERVENING_ROLES, type InterventionInput, type InterventionKind, type Message, type Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
 import { TIERS } from '../../domain/policy.js';
@@ -43,6 +45,7 @@ import {
   bodies,
   HandoffIdParams,
   HandoffListSchema,
+  HandoffNotificationsSchema,
   HandoffRoutingSchema,
   HandoffStateSchema,
   ListQuerySchema,
@@ -202,6 +205,33 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       assertMayRead(c.get('principal'), state);
       const decisions = await new Router(deps.db).decisions(id);
       return c.json({ handoffId: id, current: state.routing ?? null, decisions }, 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/{id}/notifications',
+      operationId: 'getHandoffNotifications',
+      tags: ['hand-offs'],
+      summary: 'Who was told what about the hand-off, when, and how it went',
+      description:
+        'Every notification delivery of the hand-off (the delivery log): one per step, recipient and channel, with its status, attempts and the provider id. Whoever may read the hand-off may read this.',
+      security: bearerSecurity,
+      request: { params: HandoffIdParams },
+      responses: {
+        200: { description: 'The deliveries of the hand-off', ...json(HandoffNotificationsSchema) },
+        ...problemResponses('unauthorized', 'forbidden', 'not-found', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      assertMayRead(c.get('principal'), await readState(client, id));
+      const deliveries = (await new DeliveryStore(deps.db).forHandoff(id)).map(({ workflowId: _w, handoffId: _h, ...delivery }) => ({
+        ...delivery,
+        kind: delivery.kind as NotificationKind,
+      }));
+      return c.json({ handoffId: id, deliveries }, 200);
     },
   );
 
