@@ -13,11 +13,18 @@ import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
+import { DeliveryStore } from '../../src/db/deliveries.js';
 import { Router } from '../../src/db/router.js';
 import { submittedState } from '../../src/domain/assessment.js';
 import type { Policy } from '../../src/domain/policy.js';
 import type { HandoffState } from '../../src/domain/state.js';
-import type { AuditListSchema, HandoffRoutingSchema, RosterEntrySchema, RosterListSchema } from '../../src/api/schemas.js';
+import type {
+  AuditListSchema,
+  HandoffNotificationsSchema,
+  HandoffRoutingSchema,
+  RosterEntrySchema,
+  RosterListSchema,
+} from '../../src/api/schemas.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { designExampleAe, exampleLead } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
@@ -53,6 +60,7 @@ type RosterEntry = z.output<typeof RosterEntrySchema>;
 type RosterList = z.output<typeof RosterListSchema>;
 type AuditList = z.output<typeof AuditListSchema>;
 type Routing = z.output<typeof HandoffRoutingSchema>;
+type Notifications = z.output<typeof HandoffNotificationsSchema>;
 type Decision = Routing['decisions'][number];
 
 let policy: Policy;
@@ -657,6 +665,42 @@ describe('GET /v1/handoffs/:id/routing', () => {
   });
 });
 
+describe('GET /v1/handoffs/:id/notifications', () => {
+  test('lists the delivery log of the hand-off to whoever may read it; others are 403, unknown hand-offs 404', async (t) => {
+    const states = new Map<string, HandoffState>();
+    const h = await harness(t, { states });
+    states.set('crm-1', {
+      ...submittedState({ handoffId: 'crm-1', sdrId: 'sdr-jo', lead: exampleLead, submittedAt: Date.now() }),
+      stage: 'assigned',
+      assignedAe: 'ae-kim',
+    });
+    const store = new DeliveryStore(h.db);
+    const about = { handoffId: 'crm-1', kind: 'assignment' };
+    const email = { workflowId: 'handoff-crm-1', step: 'assigned:1', recipient: 'ae-kim', channel: 'email' };
+    const claim = await store.claim(email, { ...about, address: 'kim@example.com' });
+    await store.sent(email, claim.state === 'claimed' ? claim.claim : '', '<abc@baton>');
+    const outbox = { ...email, channel: 'outbox' };
+    const failing = await store.claim(outbox, { ...about, address: 'notifications.jsonl' });
+    await store.failed(outbox, failing.state === 'claimed' ? failing.claim : '', 'disk full');
+
+    const body = await expectJson<Notifications>(await h.request('GET', '/v1/handoffs/crm-1/notifications', { token: TOKENS.ae }), 200);
+    assert.equal(body.handoffId, 'crm-1');
+    assert.deepEqual(
+      body.deliveries.map((d) => [d.kind, d.step, d.recipient, d.channel, d.address, d.status, d.attempts, d.providerId, d.error]),
+      [
+        ['assignment', 'assigned:1', 'ae-kim', 'email', 'kim@example.com', 'sent', 1, '<abc@baton>', null],
+        ['assignment', 'assigned:1', 'ae-kim', 'outbox', 'notifications.jsonl', 'failed', 1, null, 'disk full'],
+      ],
+    );
+    assert.ok(Date.parse(body.deliveries[0]!.sentAt!) > 0);
+    for (const token of [TOKENS.manager, TOKENS.ops, TOKENS.sdr])
+      await expectJson(await h.request('GET', '/v1/handoffs/crm-1/notifications', { token }), 200);
+    await expectProblem(await h.request('GET', '/v1/handoffs/crm-1/notifications', { token: TOKENS.otherAe }), 403, 'forbidden');
+    await expectProblem(await h.request('GET', '/v1/handoffs/crm-1/notifications'), 401, 'unauthorized');
+    await expectProblem(await h.request('GET', '/v1/handoffs/crm-ghost/notifications', { token: TOKENS.manager }), 404, 'not-found');
+  });
+});
+
 describe('readiness and the OpenAPI document', () => {
   test('/readyz checks the database too and names its kind', async (t) => {
     const h = await harness(t);
@@ -703,6 +747,7 @@ describe('readiness and the OpenAPI document', () => {
       ['/v1/aes/{id}', 'delete', ['204', '401', '403', '404', '409']],
       ['/v1/aes/{id}/audit', 'get', ['200', '401', '403', '404']],
       ['/v1/handoffs/{id}/routing', 'get', ['200', '401', '403', '404']],
+      ['/v1/handoffs/{id}/notifications', 'get', ['200', '401', '403', '404']],
     ];
     for (const [p, method, statuses] of expected) {
       const op = doc.paths[p]?.[method];
@@ -714,7 +759,18 @@ describe('readiness and the OpenAPI document', () => {
     assert.ok(doc.paths['/v1/aes']!.post!.responses['201']!.headers?.Location);
     assert.ok(doc.paths['/v1/aes']!.post!.responses['201']!.headers?.['Baton-Woken-Handoffs']);
     assert.ok(doc.tags.some((tag) => tag.name === 'roster'));
-    for (const schema of ['Ae', 'AePatch', 'RosterEntry', 'RosterList', 'AuditEntry', 'AeAudit', 'HandoffRouting', 'RoutingDecision'])
+    for (const schema of [
+      'Ae',
+      'AePatch',
+      'RosterEntry',
+      'RosterList',
+      'AuditEntry',
+      'AeAudit',
+      'HandoffRouting',
+      'RoutingDecision',
+      'HandoffNotifications',
+      'Delivery',
+    ])
       assert.ok(doc.components.schemas[schema], `${schema} schema`);
     assert.ok(doc.components.schemas.AePatch!.properties?.managerId);
     assert.ok(doc.components.schemas.Readiness!.properties?.database);
