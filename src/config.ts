@@ -29,6 +29,11 @@ export interface BatonConfig {
 export interface NotificationChannels {
   /** Email over SMTP (`BATON_SMTP_URL`, `BATON_EMAIL_FROM`); unset: no email. */
   email: { url: string; from: string } | undefined;
+  /**
+   * Slack (`BATON_SLACK_BOT_TOKEN`, `BATON_SLACK_SIGNING_SECRET`; `BATON_SLACK_API_URL` points the
+   * client at another Web API base, e.g. a local stand-in); unset token: no Slack.
+   */
+  slack: { token: string; signingSecret: string | undefined; apiUrl: string | undefined } | undefined;
 }
 
 export interface WorkerCapacity {
@@ -94,6 +99,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     },
     notifications: {
       email: env.BATON_SMTP_URL ? { url: env.BATON_SMTP_URL, from: env.BATON_EMAIL_FROM || 'Baton <baton@localhost>' } : undefined,
+      slack: env.BATON_SLACK_BOT_TOKEN
+        ? {
+            token: env.BATON_SLACK_BOT_TOKEN,
+            signingSecret: env.BATON_SLACK_SIGNING_SECRET || undefined,
+            apiUrl: env.BATON_SLACK_API_URL || undefined,
+          }
+        : undefined,
     },
   };
 }

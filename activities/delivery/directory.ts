@@ -10,6 +10,7 @@ export interface Contact {
   id: string;
   name: string;
   email?: string;
+  slackUserId?: string;
 }
 
 /**
@@ -35,7 +36,7 @@ export class Directory {
     }
     if (recipient.role === 'ae') {
       const ae = await this.roster.get(recipient.id);
-      if (ae) return [{ id: ae.id, name: ae.name, email: ae.email }];
+      if (ae) return [{ id: ae.id, name: ae.name, email: ae.email, ...(ae.slackUserId ? { slackUserId: ae.slackUserId } : {}) }];
     }
     const principal = (await this.people()).find((p) => p.id === recipient.id);
     return [principal ? contactOf(principal) : { id: recipient.id, name: recipient.id }];
@@ -57,5 +58,5 @@ export class Directory {
 }
 
 function contactOf(p: Principal): Contact {
-  return { id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}) };
+  return { id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slackUserId ? { slackUserId: p.slackUserId } : {}) };
 }

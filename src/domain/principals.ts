@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ActorSchema, ROLES } from './actions.js';
+import { SlackUserIdSchema } from './roster.js';
 
 /** A principal id as the tokens file spells it (`sdr-jo`, `mgr-ana`): the same id an actor carries. */
 export const PrincipalIdSchema = ActorSchema.shape.id;
@@ -17,6 +18,8 @@ export const PrincipalSchema = z.strictObject({
     .optional(),
   /** Where Baton emails this person (notifications; README "Notifications"). */
   email: z.email().optional(),
+  /** This person's Slack member id, for notifications in Slack. */
+  slackUserId: SlackUserIdSchema.optional(),
   /** The principal's manager (an SDR's sales manager), told when the SDR's hand-offs need them. */
   managerId: PrincipalIdSchema.optional(),
 });

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ClockOverrideSchema, InstantSchema, TimeZoneSchema } from './sla-clock.js';
 
+/** A Slack member id, as Slack shows it in a profile ("Copy member ID"). */
+export const SlackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack member id such as U024BE7LH');
+
 /** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
 export const EmployeeBandSchema = z.strictObject({
   min: z.number().int().min(0),
@@ -11,6 +14,8 @@ export const AeSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case id such as ae-kim'),
   name: z.string().min(1).max(200),
   email: z.email(),
+  /** The AE's Slack member id: assignments, reminders and escalations reach them there (README "Notifications"). */
+  slackUserId: SlackUserIdSchema.optional(),
   regions: z
     .array(
       z
