@@ -13,6 +13,7 @@ import { loadConfig, WORKFLOW_BUNDLE } from './config.js';
 import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 import { createBatonWorker, describeCapacity } from './worker.js';
 
 const GRPC_PERMISSION_DENIED = 7;
@@ -87,6 +88,10 @@ async function main(): Promise<void> {
     void shutdown(1);
   });
   bailIfStopping();
+
+  const webhooks = new WebhookDispatcher(db, { log: (line) => console.warn(line) });
+  webhooks.start();
+  cleanups.push({ name: 'webhooks', run: () => webhooks.stop() });
 
   const client = new Client({ connection, namespace: config.namespace });
   const api = await startApi({ client, config, db });

@@ -5,6 +5,7 @@ import { getHeapStatistics } from 'node:v8';
 import { createActivities } from '../activities/index.js';
 import { cacheRoom, loadConfig, type BatonConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 const require = createRequire(import.meta.url);
 
@@ -121,10 +122,14 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const bundlePath = config.worker.workflowBundle;
   const worker = await createBatonWorker({ connection, config, db, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
+  // The webhook queue is sent by every worker process (they share it through the database).
+  const webhooks = new WebhookDispatcher(db, { log: (line) => console.warn(line) });
+  webhooks.start();
   console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {
+    await webhooks.stop();
     await connection.close();
     await db.close();
   }

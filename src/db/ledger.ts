@@ -6,6 +6,7 @@
  */
 import { ledgerEvents, projectHandoff, type HandoffProjection, type LedgerBatch, type LedgerEvent } from '../domain/ledger.js';
 import type { Database, Sql } from './database.js';
+import { queueWebhookDeliveries } from './webhooks.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 
 export interface AppendResult {
@@ -98,6 +99,12 @@ export class LedgerStore {
           rows.flat(),
         );
         inserted = result.rows.length;
+        // Announced to the webhook subscribers in the same transaction (src/db/webhooks.ts).
+        await queueWebhookDeliveries(
+          tx,
+          batch.workflowId,
+          (result.rows as { seq: number }[]).map((r) => r.seq),
+        );
       }
       const projection = await reproject(tx, batch.handoffId);
       return { inserted, projection: projection! };
