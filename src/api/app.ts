@@ -12,6 +12,7 @@ import { handoffRoutes } from './routes/handoffs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { scoringRoutes } from './routes/scoring.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { temporalProblem } from './temporal.js';
 
 export type { ApiDeps } from './router.js';
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/handoffs', handoffRoutes(deps));
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1', metricsRoutes(deps));
   app.route('/dashboard', dashboardRoutes(deps));
 
@@ -60,6 +62,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
           description: 'Maintain the AE roster the router picks from (managers and admins; ops read), with its audit trail',
         },
         { name: 'scoring', description: 'Preview the scoring matrix' },
+        {
+          name: 'webhooks',
+          description: 'Subscribe CRMs and automation to timeline events: signed CloudEvents, retries, a delivery log and replay (admins)',
+        },
         { name: 'figures', description: 'Hand-off figures and the weekly SDR–AE sync report (scoped to your own for SDRs and AEs)' },
         { name: 'health', description: 'Liveness and readiness' },
       ],

@@ -1,4 +1,6 @@
 import { DELIVERY_STATUSES } from '../db/deliveries.js';
+import { WEBHOOK_DELIVERY_STATUSES } from '../db/webhooks.js';
+import { TIMELINE_EVENTS } from '../domain/timeline.js';
 import { NOTIFICATION_KINDS } from '../domain/notifications.js';
 import { z } from 'zod';
 import {
@@ -187,3 +189,54 @@ export const HandoffNotificationsSchema = z
       .meta({ description: 'Every notification sent for the hand-off, per recipient and channel, oldest first' }),
   })
   .meta({ id: 'HandoffNotifications' });
+
+export const WebhookSubscriptionBodySchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).meta({ example: 'https://crm.example/baton/events' }),
+    events: z
+      .array(z.enum(TIMELINE_EVENTS))
+      .default([])
+      .meta({ description: 'Timeline events to send (e.g. assigned, closed); empty or omitted: every event' }),
+    description: z.string().trim().min(1).max(200).optional(),
+  })
+  .meta({ id: 'WebhookSubscriptionBody' });
+
+export const WebhookSubscriptionSchema = z
+  .object({
+    id: z.string().meta({ example: 'wh_q2Vn8kS0aB1x' }),
+    url: z.string(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    active: z.boolean(),
+    createdBy: z.string(),
+    createdAt: instant,
+  })
+  .meta({ id: 'WebhookSubscription' });
+
+export const CreatedWebhookSchema = WebhookSubscriptionSchema.extend({
+  secret: z.string().meta({
+    description: 'The signing secret (Standard Webhooks, `whsec_…`): shown only in this answer; verify every delivery with it',
+  }),
+}).meta({ id: 'CreatedWebhook' });
+
+export const WebhookDeliverySchema = z
+  .object({
+    id: z.string().meta({ description: 'The message id (`webhook-id` header): the same for every attempt and replay' }),
+    subscriptionId: z.string(),
+    handoffId: z.string(),
+    workflowId: z.string(),
+    seq: z.number().int(),
+    event: z.string(),
+    status: z.enum(WEBHOOK_DELIVERY_STATUSES).meta({ description: 'pending (due at nextAttemptAt), sent, failed (gave up)' }),
+    attempts: z.number().int(),
+    nextAttemptAt: instant,
+    lastStatus: z.number().int().nullable().meta({ description: "The receiver's last HTTP status" }),
+    lastError: z.string().nullable(),
+    sentAt: instant.nullable(),
+    createdAt: instant,
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookIdParams = z.object({ id: z.string().meta({ example: 'wh_q2Vn8kS0aB1x' }) });
+export const WebhookDeliveryParams = WebhookIdParams.extend({ deliveryId: z.string().meta({ example: 'msg_3f2a…' }) });
+export const WebhookDeliveriesQuery = z.object({ status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() });
