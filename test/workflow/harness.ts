@@ -137,8 +137,8 @@ export async function withHarness<T>(fn: (h: Harness) => Promise<T>, opts: Param
   }
 }
 
-/** Polls of 50 ms before a wait gives up: 10 s of real time, for a loaded machine (a passing wait returns at once). */
-const POLLS = 200;
+/** Polls of 50 ms before a wait gives up: 30 s of real time, for a loaded machine (a passing wait returns at once). */
+const POLLS = 600;
 
 /** Waits (in skipped time) until the hand-off reaches a stage. */
 export async function waitForStage(h: Harness, handle: HandoffHandle, stage: HandoffState['stage'], limit = POLLS): Promise<HandoffState> {
