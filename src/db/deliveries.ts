@@ -113,6 +113,21 @@ export class DeliveryStore {
     return rows[0] && toDelivery(rows[0]);
   }
 
+  /**
+   * The provider id of the latest delivery sent to `recipient` on `channel` for a hand-off whose step
+   * starts with `stepPrefix` (e.g. the Slack message of their last `assigned:` step, to thread under).
+   */
+  async latestSent(handoffId: string, recipient: string, channel: string, stepPrefix: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ provider_id: string }>(
+      `SELECT provider_id FROM deliveries
+       WHERE handoff_id = $1 AND recipient = $2 AND channel = $3 AND left(step, length($4)) = $4
+         AND status = 'sent' AND provider_id IS NOT NULL
+       ORDER BY sent_at DESC LIMIT 1`,
+      [handoffId, recipient, channel, stepPrefix],
+    );
+    return rows[0]?.provider_id;
+  }
+
   /** A hand-off's deliveries, oldest first. */
   async forHandoff(handoffId: string): Promise<Delivery[]> {
     const { rows } = await this.db.query<Row>(
