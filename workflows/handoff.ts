@@ -33,6 +33,7 @@ import { validate } from './handoff/validate.js';
 import * as m from './messages.js';
 
 export { DELIVERIES_PATCH, SLA_ENGINE_PATCH } from './handoff/handoff.js';
+export { WARM_INTRO_PATCH } from './handoff/intro.js';
 export { LEDGER_LOCAL_PATCH, LEDGER_PATCH } from './handoff/ledger.js';
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Notification } from '../../src/domain/notifications.js';
 import type { Contact } from './directory.js';
+import { introMail } from './intro.js';
 import { render } from './render.js';
 
 /** One way of telling people. */
@@ -11,7 +12,7 @@ export interface Channel {
   /** Where this channel reaches the contact, or undefined when it cannot (no email address, say). */
   addressOf(contact: Contact): string | undefined;
   /** Sends; answers the provider's id for the message. Throws a `PermanentFailure` when retrying cannot help. */
-  send(notification: Notification, contact: Contact, address: string, deliveryId: string): Promise<string | null>;
+  send(notification: Notification, contact: Contact, address: string, deliveryId: string, cc?: Contact[]): Promise<string | null>;
 }
 
 /** A failure retrying cannot fix (an address the server refuses): recorded, not retried. */
@@ -68,12 +69,15 @@ export class EmailChannel implements Channel {
     return contact.email;
   }
 
-  async send(n: Notification, contact: Contact, address: string, deliveryId: string): Promise<string | null> {
-    const { subject, text, html } = render(n);
+  async send(n: Notification, contact: Contact, address: string, deliveryId: string, cc: Contact[] = []): Promise<string | null> {
+    const intro = n.kind === 'warm_intro' ? introMail(n, contact, cc) : undefined;
+    const { subject, text, html } = intro ?? render(n);
     try {
       const info = (await this.transport.sendMail({
         from: this.opts.from,
         to: { name: contact.name, address },
+        ...(intro ? { cc: intro.cc, ...(intro.replyTo ? { replyTo: intro.replyTo } : {}) } : {}),
+        ...(intro ? { icalEvent: { method: intro.method, filename: 'invite.ics', content: intro.ics } } : {}),
         subject,
         text,
         html,

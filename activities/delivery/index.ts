@@ -42,8 +42,14 @@ export class Deliverer {
     const { workflowId, step } = splitKey(n);
     const report: DeliveryReport = { sent: 0, alreadySent: 0, refused: [] };
     let retry: Error | undefined;
+    const cc = (await Promise.all((n.cc ?? []).map((r) => this.directory.contactsOf(r)))).flat();
     for (const recipient of n.to) {
-      for (const contact of await this.directory.contactsOf(recipient)) {
+      // The prospect is not in the directory: their address and name come with the notification.
+      const contacts =
+        recipient.role === 'prospect'
+          ? [{ id: recipient.id, name: n.handoff?.contact.name ?? recipient.id, email: recipient.id }]
+          : await this.directory.contactsOf(recipient);
+      for (const contact of contacts) {
         for (const channel of this.channels) {
           const address = channel.addressOf(contact);
           if (address === undefined) continue;
@@ -54,7 +60,7 @@ export class Deliverer {
           if (claim.state === 'in_flight') retry ??= new Error(`${channel.name} to ${contact.id} is being sent by another attempt`);
           if (claim.state !== 'claimed') continue;
           try {
-            const providerId = await channel.send(n, contact, address, deliveryId(key));
+            const providerId = await channel.send(n, contact, address, deliveryId(key), cc);
             await this.store.sent(key, claim.claim, providerId);
             report.sent++;
           } catch (err) {

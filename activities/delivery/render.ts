@@ -15,6 +15,7 @@ const TITLES: Record<NotificationKind, string> = {
   handoff_window_missed: 'Hand-off window missed',
   no_eligible_ae: 'No eligible AE',
   feedback_reminder: 'Outcome and rating due',
+  warm_intro: 'Introduction',
 };
 
 /** The package's lines: who, company, pain, next step, score with its reasons, the contact deadline. */

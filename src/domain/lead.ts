@@ -83,6 +83,8 @@ export const LeadSchema = z.strictObject({
   urgency: UrgencySchema.optional(),
   context: ContextSchema.optional(),
   notes: z.string().max(5000).optional(),
+  /** `false`: no introduction email and invite to the prospect when the AE accepts (README "Notifications"). */
+  warmIntro: z.boolean().optional(),
 });
 export type Lead = z.infer<typeof LeadSchema>;
 

@@ -20,10 +20,15 @@ export const NOTIFICATION_KINDS = [
   'no_eligible_ae',
   /** The AE: the outcome and rating are due. */
   'feedback_reminder',
+  /**
+   * The prospect, with the SDR and the AE in copy: the AE accepted, here they are, with the meeting
+   * invite (or its cancellation when the lead goes to another AE).
+   */
+  'warm_intro',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
-export const RECIPIENT_ROLES = ['ae', 'ae_manager', 'sdr', 'sdr_manager', 'sales_managers'] as const;
+export const RECIPIENT_ROLES = ['ae', 'ae_manager', 'sdr', 'sdr_manager', 'sales_managers', 'prospect'] as const;
 export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
 
 /** The group that stands for the sales managers (and for a manager nobody named). */
@@ -37,6 +42,7 @@ const AUDIENCE: Record<NotificationKind, readonly RecipientRole[]> = {
   handoff_window_missed: ['sdr', 'sdr_manager'],
   no_eligible_ae: ['sales_managers'],
   feedback_reminder: ['ae'],
+  warm_intro: ['prospect'],
 };
 
 /** The people of a hand-off: the SDR's manager comes from the principals file, the AE's from the roster. */
@@ -45,6 +51,8 @@ export interface HandoffPeople {
   sdrManagerId?: string;
   aeId?: string;
   aeManagerId?: string;
+  /** The prospect's email address (the lead's contact). */
+  prospect?: string;
 }
 
 export const RecipientSchema = z.object({ id: z.string().min(1), role: z.enum(RECIPIENT_ROLES) });
@@ -61,6 +69,7 @@ export function recipientsOf(kind: NotificationKind, people: HandoffPeople): Rec
     sdr: people.sdrId,
     sdr_manager: people.sdrManagerId,
     sales_managers: SALES_MANAGERS,
+    prospect: people.prospect,
   };
   const recipients: Recipient[] = [];
   for (const role of AUDIENCE[kind]) {
@@ -99,6 +108,10 @@ export const NotificationSchema = z.object({
   message: z.string(),
   /** The hand-off as the recipients need it (absent in notifications sent before it existed). */
   handoff: HandoffPackageSchema.optional(),
+  /** People in copy (the warm introduction's SDR and AE). */
+  cc: z.array(RecipientSchema).optional(),
+  /** The warm introduction's calendar invite: one UID per hand-off, SEQUENCE bumped by every change. */
+  invite: z.object({ uid: z.string(), sequence: z.number().int().min(0), method: z.enum(['REQUEST', 'CANCEL']) }).optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;
 

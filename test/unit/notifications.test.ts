@@ -7,7 +7,7 @@ import { loadDefaultPolicy } from './fixtures.js';
 
 const defaultPolicy = await loadDefaultPolicy();
 
-const people = { sdrId: 'sdr-jo', sdrManagerId: 'mgr-ana', aeId: 'ae-kim', aeManagerId: 'mgr-bo' };
+const people = { sdrId: 'sdr-jo', sdrManagerId: 'mgr-ana', aeId: 'ae-kim', aeManagerId: 'mgr-bo', prospect: 'dana@acme.example' };
 
 describe('who is told of what', () => {
   it('each kind reaches its people, resolved from the roster and the principals file', () => {
@@ -20,6 +20,9 @@ describe('who is told of what', () => {
       { id: 'mgr-ana', role: 'sdr_manager' },
     ]);
     assert.deepEqual(recipientsOf('no_eligible_ae', people), [{ id: SALES_MANAGERS, role: 'sales_managers' }]);
+    assert.deepEqual(recipientsOf('assignment', people), [{ id: 'ae-kim', role: 'ae' }]);
+    assert.deepEqual(recipientsOf('warm_intro', people), [{ id: 'dana@acme.example', role: 'prospect' }]);
+    assert.deepEqual(recipientsOf('warm_intro', { sdrId: 'sdr-jo' }), [], 'no prospect address: nobody to introduce');
   });
 
   it('a manager nobody named falls back to the sales managers; nobody is told twice', () => {

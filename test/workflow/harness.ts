@@ -82,6 +82,10 @@ export async function createHarness(
     dataDir,
     db,
     log: () => undefined,
+    // A delivery claim's lease is real time, activity timeouts are skipped time: when a test skips
+    // hours while a notification is in flight, its attempt times out at once and the retries find
+    // the claim held until the lease ends. A short lease keeps that spin to seconds.
+    deliveryLeaseMs: 5_000,
     ...(opts.email ? { email: opts.email } : {}),
     ...(opts.tokensFile ? { tokensFile: opts.tokensFile } : {}),
   });

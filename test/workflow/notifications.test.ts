@@ -2,20 +2,49 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Activities } from '../../activities/index.js';
 import { DeliveryStore } from '../../src/db/deliveries.js';
-import { acceptUpdate, markContactedUpdate, reportOutcomeUpdate, submitFeedbackUpdate } from '../../workflows/messages.js';
+import type { AddressObject, ParsedMail } from 'mailparser';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  acceptUpdate,
+  interventionSignals,
+  markContactedUpdate,
+  reportOutcomeUpdate,
+  submitFeedbackUpdate,
+} from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
 import { startSmtp } from '../support/smtp.js';
 import { HOUR, MINUTE, notifications, waitForStage, withHarness, type Harness } from './harness.js';
 
-const { kim } = actors;
+const { kim, ana } = actors;
 const kimEmail = testRoster.find((a) => a.id === 'ae-kim')!.email;
+const kimName = testRoster.find((a) => a.id === 'ae-kim')!.name;
 const FROM = 'Baton <baton@baton.example>';
+
+/** The addresses of a parsed header (to, cc, reply-to). */
+const addresses = (field: AddressObject | AddressObject[] | undefined): string[] =>
+  (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+
+/** The invite of a mail: its text/calendar part (nodemailer sends it as an alternative). */
+function ics(mail: ParsedMail): string {
+  const part = mail.attachments.find((a) => a.contentType === 'text/calendar' || a.filename?.endsWith('.ics'));
+  const text = part?.content.toString('utf8') ?? (mail as { textAsHtml?: string }).textAsHtml ?? '';
+  assert.ok(part, `the mail carries an invite: ${mail.attachments.map((a) => a.contentType).join(', ')}`);
+  return text.replace(/\r\n[ \t]/g, '');
+}
+
+/** Waits (real time, at most 30 s) for a condition on what the mail server received. */
+async function waitFor(ready: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600 && !ready(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(ready(), `never received ${what}`);
+}
 
 const mailsTo = (smtp: Awaited<ReturnType<typeof startSmtp>>, address: string) =>
   smtp.mails.filter((m) => !Array.isArray(m.to) && m.to?.value.some((v) => v.address === address));
 
-async function closeAsKim(h: Harness, handle: Parameters<Harness['state']>[0]): Promise<void> {
-  await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+async function closeAsKim(h: Harness, handle: Parameters<Harness['state']>[0], opts: { accepted?: boolean } = {}): Promise<void> {
+  if (!opts.accepted) await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
   await handle.executeUpdate(markContactedUpdate, { args: [{ channel: 'call', actor: kim }] });
   await handle.executeUpdate(reportOutcomeUpdate, { args: [{ outcome: 'opportunity', actor: kim }] });
   await handle.executeUpdate(submitFeedbackUpdate, { args: [{ rating: 4, qualityIssues: [], actor: kim }] });
@@ -117,6 +146,85 @@ describe('notifications reach people (time-skipping, real SMTP on loopback)', { 
           );
           const rows = await new DeliveryStore(h.db).forHandoff('notify-outage');
           assert.ok(rows.every((r) => r.status === 'sent'));
+        },
+        { email: { url: smtp.url, from: FROM } },
+      );
+    } finally {
+      await smtp.close();
+    }
+  });
+});
+
+describe('the warm introduction (time-skipping, real SMTP on loopback)', { concurrency: true }, () => {
+  it('accepting sends the prospect one intro with the SDR and AE in copy and an invite; a reassignment cancels it and the next AE re-invites (same UID, SEQUENCE bumped)', async () => {
+    const smtp = await startSmtp();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'baton-intro-'));
+    const tokensFile = path.join(dir, 'tokens.json');
+    const hash = 'a'.repeat(64);
+    await writeFile(
+      tokensFile,
+      JSON.stringify([{ id: 'sdr-jo', role: 'sdr', name: 'Jo Park', email: 'jo@baton.example', tokenSha256: hash }]),
+    );
+    const prospect = hotLead.contact!.email!;
+    const intros = () => mailsTo(smtp, prospect);
+    try {
+      await withHarness(
+        async (h) => {
+          const handle = await h.start('intro-1', hotLead);
+          await waitForStage(h, handle, 'assigned');
+          await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+          await waitFor(() => intros().length === 1, 'the introduction');
+          const intro = intros()[0]!;
+          assert.equal(intro.subject, `Introduction: ${hotLead.company!.name} × ${kimName}`);
+          assert.deepEqual(addresses(intro.cc).sort(), ['jo@baton.example', kimEmail].sort());
+          assert.deepEqual(addresses(intro.replyTo), [kimEmail]);
+          assert.match(intro.text ?? '', /I'd like to introduce Kim/);
+          assert.ok(intro.text?.includes(hotLead.nextStep!.meetingLink!));
+          const invite = ics(intro);
+          assert.match(invite, /METHOD:REQUEST/);
+          assert.match(invite, /UID:handoff-intro-1@baton/);
+          assert.match(invite, /SEQUENCE:0/);
+          assert.match(invite, /DTSTART:20261124T160000Z/);
+          assert.match(invite, new RegExp(`ORGANIZER;CN="?${kimName}"?:mailto:${kimEmail}`));
+          assert.match(invite, new RegExp(`ATTENDEE;[^\\n]*:MAILTO:${prospect}`, 'i'));
+          assert.match(invite, /ATTENDEE;[^\n]*:MAILTO:jo@baton.example/i);
+
+          // A manager moves the lead to sam: the prospect's invite is cancelled; sam accepts and re-invites.
+          await handle.signal(interventionSignals.reassign, { to: 'ae-sam', reason: 'kim is out', actor: ana });
+          await waitFor(() => intros().length === 2, 'the cancellation');
+          const cancel = intros()[1]!;
+          assert.equal(cancel.subject, `Cancelled: ${hotLead.company!.name} × ${kimName}`);
+          assert.match(ics(cancel), /METHOD:CANCEL/);
+          assert.match(ics(cancel), /SEQUENCE:1/);
+          assert.match(ics(cancel), /UID:handoff-intro-1@baton/);
+          await handle.executeUpdate(acceptUpdate, { args: [{ actor: actors.sam }] });
+          await waitFor(() => intros().length === 3, 'the new introduction');
+          const again = ics(intros()[2]!);
+          assert.match(again, /METHOD:REQUEST/);
+          assert.match(again, /SEQUENCE:2/);
+          assert.match(again, /UID:handoff-intro-1@baton/);
+          assert.match(again, /ORGANIZER;[^\n]*mailto:ae-sam@example.com/);
+        },
+        { email: { url: smtp.url, from: FROM }, tokensFile },
+      );
+    } finally {
+      await smtp.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warmIntro: false opts the hand-off out', async () => {
+    const smtp = await startSmtp();
+    try {
+      await withHarness(
+        async (h) => {
+          const handle = await h.start('intro-opt-out', { ...hotLead, warmIntro: false });
+          await waitForStage(h, handle, 'assigned');
+          await handle.executeUpdate(acceptUpdate, { args: [{ actor: kim }] });
+          await closeAsKim(h, handle, { accepted: true });
+          await handle.result();
+          assert.deepEqual(mailsTo(smtp, hotLead.contact!.email!), []);
+          assert.ok(!(await notifications(h)).some((n) => n.kind === 'warm_intro'));
         },
         { email: { url: smtp.url, from: FROM } },
       );

@@ -19,6 +19,7 @@ import type { HandoffState } from '../../src/domain/state.js';
 import { refusal, type Refusal } from '../../src/domain/transitions.js';
 import type { Submitted } from '../messages.js';
 import type { Handoff } from './handoff.js';
+import { introduce } from './intro.js';
 import { who } from './validate.js';
 
 /**
@@ -77,6 +78,7 @@ export function accept(h: Handoff, message: Message<AcceptInput>): HandoffState 
   h.state.acceptedAt = iso(Date.now());
   h.record('accepted', who(message.actor), message.note);
   h.setStage('accepted', `first contact by ${h.state.deadlines.contactBy}`);
+  introduce(h);
   return h.state;
 }
 

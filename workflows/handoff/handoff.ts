@@ -1,6 +1,6 @@
 import { log, patched, workflowInfo } from '@temporalio/workflow';
 import { draftView, submittedState } from '../../src/domain/assessment.js';
-import { handoffPackage, recipientsOf, type NotificationKind } from '../../src/domain/notifications.js';
+import { handoffPackage, recipientsOf, type Notification, type NotificationKind } from '../../src/domain/notifications.js';
 import type { Policy } from '../../src/domain/policy.js';
 import type { WorkCalendar } from '../../src/domain/sla-clock.js';
 import type { HandoffState, Outcome, Stage } from '../../src/domain/state.js';
@@ -54,6 +54,8 @@ export class Handoff {
   rosterChanged = false;
   /** Submit updates answered (the first one started the hand-off). */
   submits = 0;
+  /** The warm introduction sent for an AE (intro.ts): its invite's SEQUENCE, and whether it was cancelled. */
+  intro: { ae: string; sequence: number; cancelled?: boolean } | undefined;
   /** Notifications on their way (DELIVERIES_PATCH); the run waits for them before it ends. */
   private readonly sending: Promise<void>[] = [];
 
@@ -125,15 +127,31 @@ export class Handoff {
    * Tells the people `kind` concerns (DESIGN §2.4–2.6), once per key: in the background (the step
    * goes on at once), or awaited where a hand-off started before DELIVERIES_PATCH did so.
    */
-  tell(kind: NotificationKind, step: string, message: string): Promise<void> {
+  tell(kind: NotificationKind, step: string, message: string, extra: Pick<Notification, 'invite'> = {}): Promise<void> {
+    const { state } = this;
     const to = recipientsOf(kind, {
-      sdrId: this.state.sdrId,
+      sdrId: state.sdrId,
       sdrManagerId: this.start.sdrManagerId,
-      aeId: this.state.assignedAe,
+      aeId: state.assignedAe,
       aeManagerId: this.current?.managerId,
+      ...(state.lead.contact?.email ? { prospect: state.lead.contact.email } : {}),
     });
-    const notification = { key: `${this.workflowId}:${step}`, handoffId: this.state.id, kind, to, message };
+    const notification = { key: `${this.workflowId}:${step}`, handoffId: state.id, kind, to, message };
+    if (extra.invite) {
+      // The introduction copies the SDR and the AE it introduces (the one cancelled, for a cancellation).
+      const ae = this.intro?.ae ?? state.assignedAe;
+      return this.send({
+        ...notification,
+        ...extra,
+        cc: [{ id: state.sdrId, role: 'sdr' }, ...(ae ? [{ id: ae, role: 'ae' as const }] : [])],
+      });
+    }
     if (!patched(DELIVERIES_PATCH)) return notify(notification).then(() => undefined);
+    return this.send(notification);
+  }
+
+  /** Delivers in the background, with the hand-off's package. */
+  private send(notification: Notification): Promise<void> {
     this.sending.push(
       deliver({ ...notification, handoff: handoffPackage(this.state) }).then(
         () => undefined,

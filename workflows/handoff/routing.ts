@@ -7,6 +7,7 @@ import { BATON } from '../../src/domain/timeline.js';
 import { contactDeadline, reminderTimes } from '../../src/domain/tiers.js';
 import { assignAe, releaseAe } from './activities.js';
 import { DELIVERIES_PATCH, type Handoff } from './handoff.js';
+import { withdrawIntroduction } from './intro.js';
 import { applyIntervention } from './interventions.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -91,7 +92,10 @@ export function adopt(h: Handoff, decision: Assignment, why: string): void {
   const { state, policy } = h;
   const now = Date.now();
   const ae = decision.aeId!;
-  if (state.assignedAe && state.assignedAe !== ae) state.previousAes.push(state.assignedAe);
+  if (state.assignedAe && state.assignedAe !== ae) {
+    withdrawIntroduction(h, state.assignedAe);
+    state.previousAes.push(state.assignedAe);
+  }
   let calendar = decision.ae ? aeCalendar(policy, decision.ae) : teamCalendar(policy);
   let contactBy: number;
   try {
@@ -130,6 +134,7 @@ export function adopt(h: Handoff, decision: Assignment, why: string): void {
 /** The AE gives the lead up (capacity freed) and is never routed this hand-off again. */
 export async function unassign(h: Handoff, ae: string, reason: string): Promise<void> {
   const { state } = h;
+  withdrawIntroduction(h, ae);
   await releaseAe({ handoffId: state.id, aeId: ae, reason });
   state.previousAes.push(ae);
   state.assignedAe = undefined;
