@@ -7,14 +7,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { workflowIdFor, type HandoffStart } from '../../workflows/messages.js';
-import { DELIVERIES_PATCH, LEDGER_LOCAL_PATCH, LEDGER_PATCH, SLA_ENGINE_PATCH } from '../../workflows/handoff.js';
+import { DELIVERIES_PATCH, LEDGER_LOCAL_PATCH, LEDGER_PATCH, SLA_ENGINE_PATCH, WARM_INTRO_PATCH } from '../../workflows/handoff.js';
 import { workflowBundle } from '../workflow/harness.js';
 import { historyFromJSON } from './history-json.js';
 
 /** Recorded by `test/replay/record.ts`; fewer files than this means histories went missing. */
 const HISTORIES = path.join(import.meta.dirname, '..', 'histories');
-const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23, v5: 26, v6: 26 };
-/** The patches each version's hand-offs were started with (v4: the ledger; v5: its batches as local activities; v6: notifications in the background, assignments told). */
+const MIN_HISTORIES = { v1: 13, v2: 20, v3: 3, v4: 23, v5: 26, v6: 26, v7: 26 };
+/** The patches each version's hand-offs were started with (v4: the ledger; v5: its batches as local activities; v6: notifications in the background, assignments told; v7: the warm introduction). */
 const PATCHES: Record<string, string[]> = {
   v1: [],
   v2: [SLA_ENGINE_PATCH],
@@ -22,7 +22,10 @@ const PATCHES: Record<string, string[]> = {
   v4: [SLA_ENGINE_PATCH, LEDGER_PATCH],
   v5: [SLA_ENGINE_PATCH, LEDGER_PATCH, LEDGER_LOCAL_PATCH],
   v6: [SLA_ENGINE_PATCH, LEDGER_PATCH, LEDGER_LOCAL_PATCH, DELIVERIES_PATCH],
+  v7: [SLA_ENGINE_PATCH, LEDGER_PATCH, LEDGER_LOCAL_PATCH, DELIVERIES_PATCH, WARM_INTRO_PATCH],
 };
+/** Patches checked where a step first happens (someone told, an AE accepting): a hand-off that never got there has no marker. */
+const WHERE_REACHED = new Set([DELIVERIES_PATCH, WARM_INTRO_PATCH]);
 
 const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
 
@@ -70,8 +73,8 @@ describe('recorded hand-off histories replay against the current workflow code',
     });
   }
 
-  it(`each version carries the patch markers of its code (v2: ${SLA_ENGINE_PATCH}; v4: also ${LEDGER_PATCH}; v5: also ${LEDGER_LOCAL_PATCH}; v6: also ${DELIVERIES_PATCH}), so every branch replays`, async () => {
-    const told = new Set<string>();
+  it(`each version carries the patch markers of its code (v2: ${SLA_ENGINE_PATCH}; v4: also ${LEDGER_PATCH}; v5: also ${LEDGER_LOCAL_PATCH}; v6: also ${DELIVERIES_PATCH}; v7: also ${WARM_INTRO_PATCH}), so every branch replays`, async () => {
+    const reached = new Set<string>();
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, file), 'utf8')));
       const patches = (history.events ?? []).flatMap((e) => {
@@ -81,16 +84,13 @@ describe('recorded hand-off histories replay against the current workflow code',
       });
       const expected = PATCHES[file.split('-')[0]!];
       assert.ok(expected, `${file}: no known version prefix`);
-      // The deliveries patch is checked where someone is first told: a hand-off that never got that far has no marker.
-      if (patches.includes(DELIVERIES_PATCH)) told.add(file.split('-')[0]!);
-      const always = (list: string[]) => list.filter((p) => p !== DELIVERIES_PATCH);
+      for (const patch of patches.filter((p) => WHERE_REACHED.has(p))) reached.add(`${file.split('-')[0]!}:${patch}`);
+      const always = (list: string[]) => list.filter((p) => !WHERE_REACHED.has(p));
       assert.deepEqual(always(patches), always(expected), `${file}: patch markers`);
-      assert.ok(
-        !patches.includes(DELIVERIES_PATCH) || expected.includes(DELIVERIES_PATCH),
-        `${file}: ${DELIVERIES_PATCH} before its version`,
-      );
+      for (const patch of patches) assert.ok(expected.includes(patch), `${file}: ${patch} before its version`);
     }
-    assert.ok(told.has('v6'), `no v6 history took the ${DELIVERIES_PATCH} path`);
+    for (const needed of [`v6:${DELIVERIES_PATCH}`, `v7:${DELIVERIES_PATCH}`, `v7:${WARM_INTRO_PATCH}`])
+      assert.ok(reached.has(needed), `no history took the ${needed} path`);
   });
 
   for (const file of files) {
