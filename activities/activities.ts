@@ -1,4 +1,5 @@
 import type { Database } from '../src/db/database.js';
+import { DeliveryStore } from '../src/db/deliveries.js';
 import { LedgerStore } from '../src/db/ledger.js';
 import { Router, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
@@ -15,6 +16,7 @@ import {
   type DeliveryReport,
   type EmailOptions,
 } from './delivery/index.js';
+import { SlackChannel, type SlackOptions } from './delivery/slack.js';
 
 export interface ActivityDeps {
   policyFile: string;
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   tokensFile?: string;
   /** Email over SMTP; unset: notifications go to the outbox log only. */
   email?: EmailOptions;
+  /** Slack (bot token, optional Web API base); unset: no Slack. */
+  slack?: SlackOptions;
   /** How long a delivery claim is exclusive (tests shorten it). */
   deliveryLeaseMs?: number;
   /** Test hooks for the router (a clock, a crash after commit). */
@@ -37,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
   const router = new Router(deps.db, deps.router);
   const channels: Channel[] = [new OutboxChannel(deps.dataDir, deps.log ?? ((line) => console.log(line)))];
   if (deps.email) channels.push(new EmailChannel(deps.email));
+  if (deps.slack) channels.push(new SlackChannel(deps.slack, new DeliveryStore(deps.db)));
   const deliverer = new Deliverer(deps.db, new Directory(deps.db, deps.tokensFile), channels, deps.deliveryLeaseMs);
   const ledger = new LedgerStore(deps.db);
   const policies = new PolicyFileCache(deps.policyFile);

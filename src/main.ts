@@ -14,7 +14,7 @@ import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { createBatonWorker, describeCapacity } from './worker.js';
+import { createBatonWorker, describeCapacity, describeChannels } from './worker.js';
 
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_UNIMPLEMENTED = 12;
@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     principalsFile: devPrincipalsFile(config),
     principals,
     capacity: describeCapacity(config),
+    channels: describeChannels(config),
   });
 }
 
@@ -130,6 +131,7 @@ function printBanner(info: {
   principalsFile: string;
   principals: DevPrincipal[];
   capacity: string;
+  channels: string;
 }): void {
   const sdr = info.principals.find((p) => p.role === 'sdr');
   const lines = [
@@ -140,6 +142,7 @@ function printBanner(info: {
     info.uiUrl ? `  Temporal UI  ${info.uiUrl}` : `  Temporal     ${info.address}`,
     `  Tokens       ${info.principalsFile}`,
     `  Worker       ${info.capacity}   (README "Worker capacity")`,
+    `  Notify       ${info.channels}   (README "Notifications")`,
     '',
     ...info.principals.map((p) => `    ${p.role.padEnd(8)} ${p.id.padEnd(11)} ${p.token}`),
     '',

@@ -100,9 +100,23 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
       log: opts.activityLog,
       tokensFile: config.tokensFile,
       ...(config.notifications.email ? { email: config.notifications.email } : {}),
+      ...(config.notifications.slack ? { slack: config.notifications.slack } : {}),
     }),
     ...opts.overrides,
   });
+}
+
+/** One line for the logs: which notification channels are on (the outbox log always is). */
+export function describeChannels(config: BatonConfig): string {
+  const { email, slack } = config.notifications;
+  return [
+    `outbox ${path.join(config.dataDir, 'notifications.jsonl')}`,
+    email ? `email via ${new URL(email.url).host} from ${email.from}` : 'email off (BATON_SMTP_URL)',
+    slack
+      ? `Slack on${slack.signingSecret ? ' with buttons' : ' (no BATON_SLACK_SIGNING_SECRET: buttons answer 404)'}`
+      : 'Slack off (BATON_SLACK_BOT_TOKEN)',
+    'webhooks: /v1/webhooks',
+  ].join(', ');
 }
 
 /** One line for the logs: what this worker holds and the heap it has for it (with a warning when they do not fit). */
@@ -126,6 +140,7 @@ async function main(): Promise<void> {
   const webhooks = new WebhookDispatcher(db, { log: (line) => console.warn(line) });
   webhooks.start();
   console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
+  console.log(`notifications: ${describeChannels(config)}`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {

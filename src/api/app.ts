@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { except } from 'hono/combine';
 import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { problemResponse, ProblemError } from './problem.js';
@@ -12,6 +13,7 @@ import { handoffRoutes } from './routes/handoffs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { scoringRoutes } from './routes/scoring.js';
+import { slackRoutes } from './routes/slack.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { temporalProblem } from './temporal.js';
 
@@ -21,7 +23,8 @@ export type { ApiDeps } from './router.js';
 export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
-  app.use('/v1/*', bearerAuth(deps.principals));
+  // Slack's request URL is signed by Slack, not a bearer token (routes/slack.ts verifies the signature).
+  app.use('/v1/*', except('/v1/slack/interactions', bearerAuth(deps.principals)));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -37,6 +40,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
+  app.route('/v1/slack', slackRoutes(deps));
   app.route('/v1', metricsRoutes(deps));
   app.route('/dashboard', dashboardRoutes(deps));
 
