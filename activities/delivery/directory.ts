@@ -3,6 +3,7 @@ import type { Database } from '../../src/db/database.js';
 import { RosterStore } from '../../src/db/roster.js';
 import { SALES_MANAGERS, type Recipient } from '../../src/domain/notifications.js';
 import type { Principal } from '../../src/domain/principals.js';
+import type { QuietHours } from '../../src/domain/quiet-hours.js';
 import { readTokensFile } from '../../src/principals/file.js';
 
 /** How to reach one person. */
@@ -11,6 +12,9 @@ export interface Contact {
   name: string;
   email?: string;
   slackUserId?: string;
+  /** Their zone and quiet hours: email and Slack wait until those end. */
+  timeZone?: string;
+  quietHours?: QuietHours;
 }
 
 /**
@@ -36,7 +40,17 @@ export class Directory {
     }
     if (recipient.role === 'ae') {
       const ae = await this.roster.get(recipient.id);
-      if (ae) return [{ id: ae.id, name: ae.name, email: ae.email, ...(ae.slackUserId ? { slackUserId: ae.slackUserId } : {}) }];
+      if (ae)
+        return [
+          {
+            id: ae.id,
+            name: ae.name,
+            email: ae.email,
+            timeZone: ae.timeZone,
+            ...(ae.slackUserId ? { slackUserId: ae.slackUserId } : {}),
+            ...(ae.quietHours ? { quietHours: ae.quietHours } : {}),
+          },
+        ];
     }
     const principal = (await this.people()).find((p) => p.id === recipient.id);
     return [principal ? contactOf(principal) : { id: recipient.id, name: recipient.id }];
@@ -58,5 +72,12 @@ export class Directory {
 }
 
 function contactOf(p: Principal): Contact {
-  return { id: p.id, name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.slackUserId ? { slackUserId: p.slackUserId } : {}) };
+  return {
+    id: p.id,
+    name: p.name,
+    ...(p.email ? { email: p.email } : {}),
+    ...(p.slackUserId ? { slackUserId: p.slackUserId } : {}),
+    ...(p.timeZone ? { timeZone: p.timeZone } : {}),
+    ...(p.quietHours ? { quietHours: p.quietHours } : {}),
+  };
 }

@@ -1,7 +1,9 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { Database } from '../../src/db/database.js';
 import { DeliveryStore, type DeliveryKey } from '../../src/db/deliveries.js';
 import type { Notification } from '../../src/domain/notifications.js';
+import { quietUntil } from '../../src/domain/quiet-hours.js';
 import { PermanentFailure, type Channel } from './channels.js';
 import type { Directory } from './directory.js';
 
@@ -30,6 +32,7 @@ export class Deliverer {
     private readonly directory: Directory,
     private readonly channels: readonly Channel[],
     leaseMs?: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.store = new DeliveryStore(db, leaseMs);
   }
@@ -42,6 +45,8 @@ export class Deliverer {
     const { workflowId, step } = splitKey(n);
     const report: DeliveryReport = { sent: 0, alreadySent: 0, refused: [] };
     let retry: Error | undefined;
+    /** The earliest end of a recipient's quiet hours that held back a message. */
+    let quietEnd: { at: number; who: string } | undefined;
     const cc = (await Promise.all((n.cc ?? []).map((r) => this.directory.contactsOf(r)))).flat();
     for (const recipient of n.to) {
       // The prospect is not in the directory: their address and name come with the notification.
@@ -53,6 +58,14 @@ export class Deliverer {
         for (const channel of this.channels) {
           const address = channel.addressOf(contact);
           if (address === undefined) continue;
+          const quiet =
+            channel.name === 'outbox' || !contact.quietHours
+              ? undefined
+              : quietUntil(this.now(), contact.timeZone ?? 'UTC', contact.quietHours);
+          if (quiet !== undefined) {
+            if (!quietEnd || quiet < quietEnd.at) quietEnd = { at: quiet, who: contact.id };
+            continue;
+          }
           const key: DeliveryKey = { workflowId, step, recipient: contact.id, channel: channel.name };
           const claim = await this.store.claim(key, { handoffId: n.handoffId, kind: n.kind, address });
           if (claim.state === 'sent') report.alreadySent++;
@@ -75,6 +88,13 @@ export class Deliverer {
     }
     // The activity is retried; what went out is in the log and is not sent again.
     if (retry) throw retry;
+    // Held back by quiet hours: the activity's next attempt comes when they end.
+    if (quietEnd)
+      throw ApplicationFailure.create({
+        type: 'QuietHours',
+        message: `${quietEnd.who}'s quiet hours last until ${new Date(quietEnd.at).toISOString()}`,
+        nextRetryDelay: Math.max(1_000, quietEnd.at - this.now()),
+      });
     return report;
   }
 }

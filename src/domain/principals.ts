@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ActorSchema, ROLES } from './actions.js';
+import { QuietHoursSchema } from './quiet-hours.js';
 import { SlackUserIdSchema } from './roster.js';
 
 /** A principal id as the tokens file spells it (`sdr-jo`, `mgr-ana`): the same id an actor carries. */
@@ -20,6 +21,8 @@ export const PrincipalSchema = z.strictObject({
   email: z.email().optional(),
   /** This person's Slack member id, for notifications in Slack. */
   slackUserId: SlackUserIdSchema.optional(),
+  /** When email and Slack wait for this person (in `timeZone`, UTC without one). */
+  quietHours: QuietHoursSchema.optional(),
   /** The principal's manager (an SDR's sales manager), told when the SDR's hand-offs need them. */
   managerId: PrincipalIdSchema.optional(),
 });

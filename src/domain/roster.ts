@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QuietHoursSchema } from './quiet-hours.js';
 import { ClockOverrideSchema, InstantSchema, TimeZoneSchema } from './sla-clock.js';
 
 /** A Slack member id, as Slack shows it in a profile ("Copy member ID"). */
@@ -16,6 +17,8 @@ export const AeSchema = z.strictObject({
   email: z.email(),
   /** The AE's Slack member id: assignments, reminders and escalations reach them there (README "Notifications"). */
   slackUserId: SlackUserIdSchema.optional(),
+  /** When email and Slack wait (in `timeZone`); the outbox log is written regardless. */
+  quietHours: QuietHoursSchema.optional(),
   regions: z
     .array(
       z

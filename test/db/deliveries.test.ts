@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -53,6 +54,15 @@ describe('notification delivery: the delivery log, the outbox and email over rea
         { id: 'sdr-jo', role: 'sdr', name: 'Jo Park', email: 'jo@baton.example', managerId: 'mgr-ana', tokenSha256: hash },
         { id: 'mgr-ana', role: 'manager', name: 'Ana Ruiz', email: 'ana@baton.example', tokenSha256: hash },
         { id: 'mgr-bo', role: 'manager', name: 'Bo Chen', tokenSha256: hash },
+        {
+          id: 'sdr-lu',
+          role: 'sdr',
+          name: 'Lu Wang',
+          email: 'lu@baton.example',
+          timeZone: 'Europe/Berlin',
+          quietHours: { from: '20:00', to: '07:30' },
+          tokenSha256: hash,
+        },
       ]),
     );
     email = new EmailChannel({ url: smtp.url, from: 'Baton <baton@baton.example>' });
@@ -145,6 +155,37 @@ describe('notification delivery: the delivery log, the outbox and email over rea
     const again = await deliverer.deliver(assignment('reminder:1:2'));
     assert.equal(again.sent, 0);
     assert.equal(again.refused.length, 1);
+  });
+
+  it('quiet hours hold email back (the outbox is written at once) until they end on the person’s clock; then it goes out once', async () => {
+    let now = Date.parse('2026-12-08T21:00:00Z'); // 22:00 in Berlin
+    const quietAware = new Deliverer(db, new Directory(db, tokensFile), [new OutboxChannel(dataDir, () => {}), email], 200, () => now);
+    const n: Notification = {
+      key: 'handoff-crm-4:returned',
+      handoffId: 'crm-4',
+      kind: 'returned_to_sdr',
+      to: [{ id: 'sdr-lu', role: 'sdr' }],
+      message: 'Acme was returned to you',
+    };
+    const held = await quietAware.deliver(n).then(
+      () => assert.fail('expected the quiet hours to hold the email back'),
+      (err: unknown) => err as ApplicationFailure,
+    );
+    assert.ok(held instanceof ApplicationFailure);
+    assert.equal(held.type, 'QuietHours');
+    // 07:30 Berlin (CET, UTC+1) is 06:30 UTC the next day: 9.5 hours later.
+    assert.equal(held.nextRetryDelay, 9.5 * 3_600_000);
+    assert.match(held.message, /sdr-lu's quiet hours last until 2026-12-09T06:30:00.000Z/);
+    const rows = await new DeliveryStore(db).forHandoff('crm-4');
+    assert.deepEqual(
+      rows.map((r) => [r.channel, r.status]),
+      [['outbox', 'sent']],
+    );
+    assert.equal(smtp.mails.filter((m) => m.headers.get('x-baton-handoff') === 'crm-4').length, 0);
+
+    now = Date.parse('2026-12-09T06:30:00Z');
+    assert.deepEqual(await quietAware.deliver(n), { sent: 1, alreadySent: 1, refused: [] });
+    assert.equal(smtp.mails.filter((m) => m.headers.get('x-baton-handoff') === 'crm-4').length, 1);
   });
 
   it('a live claim is not sent twice by a concurrent attempt; a claim whose lease ran out (a worker died mid-send) is taken over', async () => {
