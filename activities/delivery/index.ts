@@ -2,10 +2,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { Database } from '../../src/db/database.js';
 import { DeliveryStore, type DeliveryKey } from '../../src/db/deliveries.js';
-import type { Notification } from '../../src/domain/notifications.js';
+import { DIGEST_KINDS, type Notification } from '../../src/domain/notifications.js';
 import { quietUntil } from '../../src/domain/quiet-hours.js';
+import { TITLES } from './render.js';
 import { PermanentFailure, type Channel } from './channels.js';
-import type { Directory } from './directory.js';
+import type { Contact, Directory } from './directory.js';
 
 export { EmailChannel, OutboxChannel, PermanentFailure, type Channel, type EmailOptions } from './channels.js';
 export { Directory, type Contact } from './directory.js';
@@ -33,6 +34,8 @@ export class Deliverer {
     private readonly channels: readonly Channel[],
     leaseMs?: number,
     private readonly now: () => number = Date.now,
+    /** A burst of DIGEST_KINDS alerts within this window after one went out is folded into one digest. */
+    private readonly digestWindowMs = 5 * 60_000,
   ) {
     this.store = new DeliveryStore(db, leaseMs);
   }
@@ -45,8 +48,11 @@ export class Deliverer {
     const { workflowId, step } = splitKey(n);
     const report: DeliveryReport = { sent: 0, alreadySent: 0, refused: [] };
     let retry: Error | undefined;
-    /** The earliest end of a recipient's quiet hours that held back a message. */
-    let quietEnd: { at: number; who: string } | undefined;
+    /** The earliest instant something held back (quiet hours, a digest window) may go out. */
+    let later: { at: number; why: string } | undefined;
+    const wait = (at: number, why: string): void => {
+      if (!later || at < later.at) later = { at, why };
+    };
     const cc = (await Promise.all((n.cc ?? []).map((r) => this.directory.contactsOf(r)))).flat();
     for (const recipient of n.to) {
       // The prospect is not in the directory: their address and name come with the notification.
@@ -63,7 +69,7 @@ export class Deliverer {
               ? undefined
               : quietUntil(this.now(), contact.timeZone ?? 'UTC', contact.quietHours);
           if (quiet !== undefined) {
-            if (!quietEnd || quiet < quietEnd.at) quietEnd = { at: quiet, who: contact.id };
+            wait(quiet, `${contact.id}'s quiet hours last until ${new Date(quiet).toISOString()}`);
             continue;
           }
           const key: DeliveryKey = { workflowId, step, recipient: contact.id, channel: channel.name };
@@ -71,6 +77,30 @@ export class Deliverer {
           if (claim.state === 'sent') report.alreadySent++;
           if (claim.state === 'refused') report.refused.push({ recipient: contact.id, channel: channel.name, error: claim.error ?? '' });
           if (claim.state === 'in_flight') retry ??= new Error(`${channel.name} to ${contact.id} is being sent by another attempt`);
+          const digestible = DIGEST_KINDS.has(n.kind) && channel.name !== 'outbox';
+          if (claim.state === 'held' || (claim.state === 'claimed' && digestible)) {
+            const last = await this.store.lastSent(contact.id, channel.name, n.kind);
+            const windowEnds = last === undefined ? 0 : last + this.digestWindowMs;
+            if (claim.state === 'claimed' && this.now() < windowEnds) {
+              await this.store.hold(key, claim.claim, `${n.message} (${n.handoffId})`);
+              wait(windowEnds, `${contact.id}'s ${n.kind} digest goes out at ${new Date(windowEnds).toISOString()}`);
+              continue;
+            }
+            if (claim.state === 'held') {
+              if (this.now() < windowEnds)
+                wait(windowEnds, `${contact.id}'s ${n.kind} digest goes out at ${new Date(windowEnds).toISOString()}`);
+              else
+                await this.sendDigest(n, contact, channel, address).then(
+                  (sent) =>
+                    void (sent
+                      ? report.sent++
+                      : (retry ??= new Error(`${channel.name} digest to ${contact.id} is being sent by another attempt`))),
+                  (err: unknown) =>
+                    void (retry ??= new Error(`${channel.name} digest to ${contact.id} failed: ${(err as Error).message}`, { cause: err })),
+                );
+              continue;
+            }
+          }
           if (claim.state !== 'claimed') continue;
           try {
             const providerId = await channel.send(n, contact, address, deliveryId(key), cc);
@@ -88,14 +118,38 @@ export class Deliverer {
     }
     // The activity is retried; what went out is in the log and is not sent again.
     if (retry) throw retry;
-    // Held back by quiet hours: the activity's next attempt comes when they end.
-    if (quietEnd)
+    // Held back (quiet hours, a digest window): the activity's next attempt comes when it may go out.
+    if (later)
       throw ApplicationFailure.create({
-        type: 'QuietHours',
-        message: `${quietEnd.who}'s quiet hours last until ${new Date(quietEnd.at).toISOString()}`,
-        nextRetryDelay: Math.max(1_000, quietEnd.at - this.now()),
+        type: 'HeldBack',
+        message: later.why,
+        nextRetryDelay: Math.max(1_000, later.at - this.now()),
       });
     return report;
+  }
+
+  /**
+   * Sends the digest of everything held for this person, channel and kind (this notification's
+   * own delivery among them). Answers false when another attempt took them first.
+   */
+  private async sendDigest(n: Notification, contact: Contact, channel: Channel, address: string): Promise<boolean> {
+    const { claim, held } = await this.store.takeHeld(contact.id, channel.name, n.kind);
+    if (held.length === 0) return false;
+    const digest: Notification = {
+      key: `${n.key}#digest`,
+      handoffId: held[0]!.handoffId,
+      kind: n.kind,
+      to: n.to,
+      message: `${held.length} hand-offs: ${TITLES[n.kind].toLowerCase()}`,
+      digest: held.map((d) => ({ handoffId: d.handoffId, message: d.message ?? d.handoffId })),
+    };
+    try {
+      await this.store.sentTaken(claim, await channel.send(digest, contact, address, `digest-${claim}`));
+      return true;
+    } catch (err) {
+      await this.store.releaseTaken(claim, (err as Error).message);
+      throw err;
+    }
   }
 }
 

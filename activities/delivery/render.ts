@@ -7,7 +7,7 @@ export interface Rendered {
   html: string;
 }
 
-const TITLES: Record<NotificationKind, string> = {
+export const TITLES: Record<NotificationKind, string> = {
   assignment: 'New hand-off',
   contact_reminder: 'Reminder: first contact due',
   escalation: 'Escalation',
@@ -38,6 +38,12 @@ export function packageLines(p: HandoffPackage): [label: string, value: string][
 }
 
 export function render(n: Notification): Rendered {
+  if (n.digest) {
+    const subject = `[Baton] ${TITLES[n.kind]}: ${n.digest.length} hand-offs`;
+    const text = [n.message, '', ...n.digest.map((d) => `- ${d.message}`)].join('\n');
+    const html = `<p>${escapeHtml(n.message)}</p>\n<ul>${n.digest.map((d) => `<li>${escapeHtml(d.message)}</li>`).join('')}</ul>`;
+    return { subject, text, html };
+  }
   const subject = `[Baton] ${TITLES[n.kind]}: ${n.handoff?.company ?? n.handoffId}`;
   const lines = n.handoff ? packageLines(n.handoff) : [];
   const text = [n.message, '', ...lines.map(([label, value]) => `${label}: ${value}`), '', `Hand-off ${n.handoffId}`].join('\n');

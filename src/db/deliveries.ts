@@ -8,8 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.js';
 
-/** `failed`: the next attempt sends again; `refused`: retrying cannot help (never sent again). */
-export const DELIVERY_STATUSES = ['sending', 'sent', 'failed', 'refused'] as const;
+/**
+ * `failed`: the next attempt sends again; `refused`: retrying cannot help (never sent again);
+ * `held`: part of a burst, waiting to go out in the window's digest.
+ */
+export const DELIVERY_STATUSES = ['sending', 'sent', 'failed', 'refused', 'held'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** What identifies one delivery: the notification's workflow and step, who, and how. */
@@ -30,6 +33,8 @@ export interface Delivery extends DeliveryKey {
   sentAt: string | null;
   providerId: string | null;
   error: string | null;
+  /** A held delivery's text, for the digest. */
+  message: string | null;
 }
 
 /** The answer to a claim: send now (holding `claim`), already sent, or someone else is sending it right now. */
@@ -37,6 +42,7 @@ export type Claim =
   | { state: 'claimed'; claim: string }
   | { state: 'sent'; providerId: string | null }
   | { state: 'refused'; error: string | null }
+  | { state: 'held' }
   | { state: 'in_flight' };
 
 interface Row {
@@ -54,6 +60,7 @@ interface Row {
   sent_at: Date | string | null;
   provider_id: string | null;
   error: string | null;
+  message: string | null;
 }
 
 export class DeliveryStore {
@@ -84,6 +91,7 @@ export class DeliveryStore {
     const current = await this.get(key);
     if (current?.status === 'sent') return { state: 'sent', providerId: current.providerId };
     if (current?.status === 'refused') return { state: 'refused', error: current.error };
+    if (current?.status === 'held') return { state: 'held' };
     return { state: 'in_flight' };
   }
 
@@ -103,6 +111,55 @@ export class DeliveryStore {
        WHERE workflow_id = $1 AND step = $2 AND recipient = $3 AND channel = $4 AND claim = $5 AND status = 'sending'`,
       [key.workflowId, key.step, key.recipient, key.channel, claim, error.slice(0, 2000), status],
     );
+  }
+
+  /** Holds a claimed delivery for the digest of its burst, with the text the digest will list. */
+  async hold(key: DeliveryKey, claim: string, message: string): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = 'held', message = $6
+       WHERE workflow_id = $1 AND step = $2 AND recipient = $3 AND channel = $4 AND claim = $5 AND status = 'sending'`,
+      [key.workflowId, key.step, key.recipient, key.channel, claim, message],
+    );
+  }
+
+  /** When this person last got a message of this kind on this channel (epoch ms), if ever. */
+  async lastSent(recipient: string, channel: string, kind: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ at: Date | string | null }>(
+      `SELECT max(sent_at) AS at FROM deliveries WHERE recipient = $1 AND channel = $2 AND kind = $3 AND status = 'sent'`,
+      [recipient, channel, kind],
+    );
+    return rows[0]?.at ? new Date(rows[0].at).getTime() : undefined;
+  }
+
+  /**
+   * Takes every held delivery of a burst (this person, channel and kind) for one digest, under one
+   * new claim: a concurrent taker gets none of the same rows.
+   */
+  async takeHeld(recipient: string, channel: string, kind: string): Promise<{ claim: string; held: Delivery[] }> {
+    const claim = randomUUID();
+    const { rows } = await this.db.query<Row>(
+      `UPDATE deliveries SET status = 'sending', claim = $4, claimed_at = now(), attempts = attempts + 1
+       WHERE recipient = $1 AND channel = $2 AND kind = $3 AND status = 'held'
+       RETURNING *`,
+      [recipient, channel, kind, claim],
+    );
+    return { claim, held: rows.map(toDelivery).sort((a, b) => a.claimedAt.localeCompare(b.claimedAt)) };
+  }
+
+  /** The digest went out: every delivery it carried is sent, with its provider id. */
+  async sentTaken(claim: string, providerId: string | null): Promise<void> {
+    await this.db.query(
+      `UPDATE deliveries SET status = 'sent', sent_at = now(), provider_id = $2, error = NULL WHERE claim = $1 AND status = 'sending'`,
+      [claim, providerId],
+    );
+  }
+
+  /** The digest failed: its deliveries are held again for the next attempt. */
+  async releaseTaken(claim: string, error: string): Promise<void> {
+    await this.db.query(`UPDATE deliveries SET status = 'held', error = $2 WHERE claim = $1 AND status = 'sending'`, [
+      claim,
+      error.slice(0, 2000),
+    ]);
   }
 
   async get(key: DeliveryKey): Promise<Delivery | undefined> {
@@ -155,5 +212,6 @@ function toDelivery(row: Row): Delivery {
     sentAt: row.sent_at === null ? null : iso(row.sent_at),
     providerId: row.provider_id,
     error: row.error,
+    message: row.message,
   };
 }

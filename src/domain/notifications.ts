@@ -31,6 +31,14 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 export const RECIPIENT_ROLES = ['ae', 'ae_manager', 'sdr', 'sdr_manager', 'sales_managers', 'prospect'] as const;
 export type RecipientRole = (typeof RECIPIENT_ROLES)[number];
 
+/**
+ * Alerts that come in bursts (a roster gap leaves many leads without an AE at once): after one has
+ * gone out, the rest of the same kind to the same person and channel within the digest window are
+ * folded into one message at its end. Assignments (with their buttons), reminders (in their
+ * threads) and introductions always go out one by one.
+ */
+export const DIGEST_KINDS: ReadonlySet<NotificationKind> = new Set(['no_eligible_ae', 'handoff_window_missed', 'escalation']);
+
 /** The group that stands for the sales managers (and for a manager nobody named). */
 export const SALES_MANAGERS = 'sales-manager';
 
@@ -110,6 +118,8 @@ export const NotificationSchema = z.object({
   handoff: HandoffPackageSchema.optional(),
   /** People in copy (the warm introduction's SDR and AE). */
   cc: z.array(RecipientSchema).optional(),
+  /** A digest (set by the delivery, never by the workflow): the burst's notifications folded into this one. */
+  digest: z.array(z.object({ handoffId: z.string(), message: z.string() })).optional(),
   /** The warm introduction's calendar invite: one UID per hand-off, SEQUENCE bumped by every change. */
   invite: z.object({ uid: z.string(), sequence: z.number().int().min(0), method: z.enum(['REQUEST', 'CANCEL']) }).optional(),
 });

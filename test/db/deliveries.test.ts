@@ -172,7 +172,7 @@ describe('notification delivery: the delivery log, the outbox and email over rea
       (err: unknown) => err as ApplicationFailure,
     );
     assert.ok(held instanceof ApplicationFailure);
-    assert.equal(held.type, 'QuietHours');
+    assert.equal(held.type, 'HeldBack');
     // 07:30 Berlin (CET, UTC+1) is 06:30 UTC the next day: 9.5 hours later.
     assert.equal(held.nextRetryDelay, 9.5 * 3_600_000);
     assert.match(held.message, /sdr-lu's quiet hours last until 2026-12-09T06:30:00.000Z/);
@@ -186,6 +186,43 @@ describe('notification delivery: the delivery log, the outbox and email over rea
     now = Date.parse('2026-12-09T06:30:00Z');
     assert.deepEqual(await quietAware.deliver(n), { sent: 1, alreadySent: 1, refused: [] });
     assert.equal(smtp.mails.filter((m) => m.headers.get('x-baton-handoff') === 'crm-4').length, 1);
+  });
+
+  it('a burst of alerts is folded: the first goes out at once, the rest of the window in one digest at its end, each once', async () => {
+    const bursty = new Deliverer(db, new Directory(db, tokensFile), [new OutboxChannel(dataDir, () => {}), email], 200, Date.now, 300);
+    const alert = (i: number): Notification => ({
+      key: `handoff-burst-${i}:no-eligible-ae:0`,
+      handoffId: `burst-${i}`,
+      kind: 'no_eligible_ae',
+      to: [{ id: 'sales-manager', role: 'sales_managers' }],
+      message: `No eligible AE for Burst ${i} (hot)`,
+    });
+    const toAna = () =>
+      smtp.mails.filter((m) => !Array.isArray(m.to) && m.to?.text.includes('ana@baton.example') && m.subject?.includes('No eligible AE'));
+    const first = await bursty.deliver(alert(0));
+    assert.equal(first.sent, 3, 'ana by email, ana and bo in the outbox');
+    for (let i = 1; i <= 4; i++) {
+      const held = await bursty.deliver(alert(i)).then(
+        () => assert.fail('expected the alert to be held for the digest'),
+        (err: unknown) => err as ApplicationFailure,
+      );
+      assert.equal(held.type, 'HeldBack');
+      assert.ok(Number(held.nextRetryDelay) <= 1_000);
+    }
+    assert.equal(toAna().length, 1, 'only the first went out');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    // The first retry at the window's end sends the digest of all four; the others find theirs sent.
+    assert.equal((await bursty.deliver(alert(3))).sent, 1);
+    for (const i of [1, 2, 4]) assert.deepEqual(await bursty.deliver(alert(i)), { sent: 0, alreadySent: 3, refused: [] });
+    const mails = toAna();
+    assert.equal(mails.length, 2);
+    assert.equal(mails[1]!.subject, '[Baton] No eligible AE: 4 hand-offs');
+    for (let i = 1; i <= 4; i++) assert.ok(mails[1]!.text?.includes(`- No eligible AE for Burst ${i} (hot) (burst-${i})`), mails[1]!.text);
+    const rows = (await new DeliveryStore(db).forHandoff('burst-2')).filter((r) => r.channel === 'email');
+    assert.deepEqual(
+      rows.map((r) => [r.recipient, r.status]),
+      [['mgr-ana', 'sent']],
+    );
   });
 
   it('a live claim is not sent twice by a concurrent attempt; a claim whose lease ran out (a worker died mid-send) is taken over', async () => {
