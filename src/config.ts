@@ -30,10 +30,11 @@ export interface NotificationChannels {
   /** Email over SMTP (`BATON_SMTP_URL`, `BATON_EMAIL_FROM`); unset: no email. */
   email: { url: string; from: string } | undefined;
   /**
-   * Slack (`BATON_SLACK_BOT_TOKEN`, `BATON_SLACK_SIGNING_SECRET`; `BATON_SLACK_API_URL` points the
-   * client at another Web API base, e.g. a local stand-in); unset token: no Slack.
+   * Slack (`BATON_SLACK_BOT_TOKEN`, `BATON_SLACK_SIGNING_SECRET`; `BATON_SLACK_APP_TOKEN` for Socket
+   * Mode; `BATON_SLACK_API_URL` points the clients at another Web API base, e.g. a local stand-in);
+   * unset token: no Slack.
    */
-  slack: { token: string; signingSecret: string | undefined; apiUrl: string | undefined } | undefined;
+  slack: { token: string; signingSecret: string | undefined; apiUrl: string | undefined; appToken: string | undefined } | undefined;
 }
 
 export interface WorkerCapacity {
@@ -104,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
             token: env.BATON_SLACK_BOT_TOKEN,
             signingSecret: env.BATON_SLACK_SIGNING_SECRET || undefined,
             apiUrl: env.BATON_SLACK_API_URL || undefined,
+            appToken: env.BATON_SLACK_APP_TOKEN || undefined,
           }
         : undefined,
     },

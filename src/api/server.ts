@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readPolicyFile } from '../policy/file.js';
 import { loadConfig, type BatonConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { startSlackSocketMode } from '../slack/socket-mode.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
 
@@ -31,9 +32,15 @@ export async function startApi(opts: {
     server.once('error', reject);
   });
 
+  // Socket Mode: Slack's clicks over a WebSocket this process opens (no public request URL needed).
+  const slack = config.notifications.slack;
+  const socketMode = slack ? await startSlackSocketMode({ client, db, slack }) : undefined;
+  if (socketMode) console.log('slack: Socket Mode connected (BATON_SLACK_APP_TOKEN)');
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((resolve, reject) => {
+      void socketMode?.stop();
       const http = server as HttpServer;
       const force = setTimeout(() => http.closeAllConnections?.(), CLOSE_GRACE_MS);
       force.unref();

@@ -24,6 +24,7 @@ import { submittedState } from '../../src/domain/assessment.js';
 import type { Policy } from '../../src/domain/policy.js';
 import type { HandoffState } from '../../src/domain/state.js';
 import { readPolicyFile } from '../../src/policy/file.js';
+import { startSlackSocketMode } from '../../src/slack/socket-mode.js';
 import { REFUSED_TRANSITION, workflowIdFor } from '../../workflows/messages.js';
 import { exampleLead, testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
@@ -337,6 +338,31 @@ describe('Slack interactivity: signed clicks act as the AE, and the outcome goes
     await expectProblem(await unconfigured.request(URL_PATH, signedRequest(clickPayload(slack, ACCEPT))), 404, 'not-found');
     // Everything else under /v1 still wants a token.
     await expectProblem(await app.request('/v1/aes', { method: 'GET' }), 401, 'unauthorized');
+  });
+
+  it('Socket Mode: a click over the WebSocket is acknowledged and applied as the AE, with no request URL', async () => {
+    const socket = await startSlackSocketMode({
+      client: deps.client,
+      db,
+      slack: { ...deps.config.notifications.slack!, appToken: 'xapp-1-test' },
+    });
+    assert.ok(socket, 'an app token starts Socket Mode');
+    try {
+      const from = slack.calls.length;
+      const envelope = await slack.sendInteraction(clickPayload(slack, ACCEPT));
+      assert.match(envelope, /^env-/);
+      const response = await slack.waitFor('response_url', from);
+      assert.deepEqual(sent, [{ workflowId: workflowIdFor('crm-1'), name: 'accept', args: [{ actor: { id: 'ae-kim', role: 'ae' } }] }]);
+      assert.match(String(response.body.text), /accepted/);
+      assert.equal(
+        slack.calls.find((c) => c.method === 'apps.connections.open')?.authorization,
+        'Bearer xapp-1-test',
+        'the connection is opened with the app-level token',
+      );
+    } finally {
+      await socket.stop();
+    }
+    assert.equal(await startSlackSocketMode({ client: deps.client, db, slack: deps.config.notifications.slack! }), undefined);
   });
 
   it('stays out of the OpenAPI document (Slack calls it, not API clients)', () => {

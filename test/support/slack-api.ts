@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
 
 /** One request the stand-in received: a Web API method call or a `response_url` post. */
 export interface SlackCall {
@@ -25,6 +26,12 @@ export interface TestSlack {
   calls: SlackCall[];
   /** Makes `method` answer `{ok: false, error}` until cleared with `undefined` (`ratelimited`: HTTP 429 with Retry-After). */
   failWith(method: string, error: string | undefined): void;
+  /**
+   * Socket Mode: `apps.connections.open` answers a WebSocket on this server; this sends an
+   * interaction envelope to the connected client (after waiting for it to connect) and resolves
+   * with the `envelope_id` once the client acknowledges it.
+   */
+  sendInteraction(payload: unknown, ms?: number): Promise<string>;
   /** Resolves with the first call of `method` after `from` (an index into `calls`), waiting up to `ms`. */
   waitFor(method: string, from?: number, ms?: number): Promise<SlackCall>;
   close(): Promise<void>;
@@ -48,6 +55,10 @@ export async function startSlackApi(): Promise<TestSlack> {
       res.end('{"ok":true}');
       return;
     }
+    if (method === 'apps.connections.open') {
+      res.end(JSON.stringify({ ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket` }));
+      return;
+    }
     const error = failures.get(method);
     if (error) {
       // Slack answers a rate limit with HTTP 429 and Retry-After; every other error with 200 and ok: false.
@@ -69,6 +80,17 @@ export async function startSlackApi(): Promise<TestSlack> {
       res.end(err.message);
     });
   });
+  // Socket Mode's WebSocket: a hello on connect, then envelopes the client must acknowledge.
+  const sockets = new WebSocketServer({ server, path: '/socket' });
+  const acks = new Map<string, () => void>();
+  sockets.on('connection', (ws) => {
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { approximate_connection_time: 3600 } }));
+    ws.on('message', (data: Buffer) => {
+      const { envelope_id } = JSON.parse(data.toString('utf8')) as { envelope_id?: string };
+      if (envelope_id) acks.get(envelope_id)?.();
+    });
+  });
+  let envelopes = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
@@ -81,6 +103,24 @@ export async function startSlackApi(): Promise<TestSlack> {
       if (error === undefined) failures.delete(method);
       else failures.set(method, error);
     },
+    async sendInteraction(payload, ms = 5_000) {
+      const giveUpAt = Date.now() + ms;
+      while (sockets.clients.size === 0) {
+        if (Date.now() > giveUpAt) throw new Error(`no Socket Mode client connected within ${ms} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const envelopeId = `env-${++envelopes}`;
+      const acked = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`envelope ${envelopeId} not acknowledged within ${ms} ms`)), ms);
+        acks.set(envelopeId, () => {
+          clearTimeout(timer);
+          resolve(envelopeId);
+        });
+      });
+      const envelope = { envelope_id: envelopeId, type: 'interactive', payload, accepts_response_payload: false };
+      for (const ws of sockets.clients) ws.send(JSON.stringify(envelope));
+      return acked;
+    },
     async waitFor(method, from = 0, ms = 5_000) {
       const giveUpAt = Date.now() + ms;
       for (;;) {
@@ -92,6 +132,8 @@ export async function startSlackApi(): Promise<TestSlack> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets.clients) ws.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -140,6 +140,31 @@ function clickOf(body: string, apiUrl: string | undefined): Click | undefined {
   } catch (err) {
     throw new ProblemError('malformed-request', `the payload is not valid JSON: ${(err as Error).message}`);
   }
+  return clickOfPayload(json, apiUrl);
+}
+
+/**
+ * Applies one interaction payload as the request URL does, for Slack's Socket Mode (which delivers
+ * the same payloads over its WebSocket, already authenticated): in the background, the outcome
+ * posted to the payload's `response_url`. Answers false for a payload Baton does not handle.
+ */
+export function handleSlackPayload(deps: Pick<ApiDeps, 'client' | 'db'>, payload: unknown, apiUrl: string | undefined): boolean {
+  let click: Click | undefined;
+  try {
+    click = clickOfPayload(payload, apiUrl);
+  } catch (err) {
+    console.warn(`slack: ignored an interaction: ${(err as Error).message}`);
+    return false;
+  }
+  if (!click) return false;
+  const { action, handoffId, slackUserId } = click;
+  void act(deps.client, new RosterStore(deps.db), click).catch((err: unknown) => {
+    console.error(`slack: the ${action} of ${handoffId} by ${slackUserId} failed:`, err);
+  });
+  return true;
+}
+
+function clickOfPayload(json: unknown, apiUrl: string | undefined): Click | undefined {
   const parsed = PayloadSchema.safeParse(json);
   if (!parsed.success) throw new ProblemError('malformed-request', 'the payload is not a Slack interaction');
   const payload = parsed.data;
