@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Activities } from '../../activities/index.js';
@@ -15,7 +16,7 @@ import {
 } from '../../workflows/messages.js';
 import { actors, hotLead, testRoster } from '../fixtures/leads.js';
 import { startSmtp } from '../support/smtp.js';
-import { HOUR, MINUTE, notifications, waitForStage, withHarness, type Harness } from './harness.js';
+import { createHarness, HOUR, MINUTE, notifications, waitForStage, withHarness, type Harness } from './harness.js';
 
 const { kim, ana } = actors;
 const kimEmail = testRoster.find((a) => a.id === 'ae-kim')!.email;
@@ -108,6 +109,55 @@ describe('notifications reach people (time-skipping, real SMTP on loopback)', { 
         },
       );
     } finally {
+      await smtp.close();
+    }
+  });
+
+  it('a worker that stops after the mail went out, before the activity reported, does not make the next worker send it again', async () => {
+    const smtp = await startSmtp();
+    let worker = 1;
+    const reports: { worker: number; sent: number; alreadySent: number }[] = [];
+    const h = await createHarness({
+      email: { url: smtp.url, from: FROM },
+      activities: (real): Activities => ({
+        ...real,
+        async notify(n) {
+          const report = await real.notify(n);
+          reports.push({ worker, sent: report.sent, alreadySent: report.alreadySent });
+          // The first worker sends, then stops before it can report: the activity is cancelled by its shutdown.
+          if (worker === 1) {
+            await Context.current().cancelled.catch(() => undefined);
+            throw new Error('the worker stopped');
+          }
+          return report;
+        },
+      }),
+    });
+    try {
+      const handle = await h.start('notify-restart', hotLead);
+      // No sticky cache, so the second worker takes over the workflow at once (as in the ledger's restart test).
+      const noCache = { maxCachedWorkflows: 0 };
+      await h.run(async () => {
+        await waitForStage(h, handle, 'assigned');
+        await waitFor(() => mailsTo(smtp, kimEmail).length === 1, 'the assignment mail');
+      }, noCache);
+      worker = 2;
+      await h.run(async () => {
+        // The stopped attempt times out (30 s) and the retry runs on this worker.
+        await h.env.sleep(2 * MINUTE);
+        await waitFor(() => reports.some((r) => r.worker === 2), 'the retry on the second worker');
+      }, noCache);
+      assert.deepEqual(
+        reports.map((r) => [r.worker, r.sent, r.alreadySent]),
+        [
+          [1, 2, 0],
+          [2, 0, 2],
+        ],
+      );
+      assert.equal(mailsTo(smtp, kimEmail).length, 1, 'one assignment mail');
+      assert.equal((await notifications(h)).filter((n) => n.kind === 'assignment').length, 1);
+    } finally {
+      await h.teardown();
       await smtp.close();
     }
   });
