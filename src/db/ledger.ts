@@ -16,7 +16,8 @@ export interface AppendResult {
   projection: HandoffProjection;
 }
 
-interface EventRow {
+/** A `handoff_events` row as the driver (or `to_jsonb`) answers it. */
+export interface EventRow {
   workflow_id: string;
   seq: number;
   handoff_id: string;
@@ -180,7 +181,8 @@ async function upsertProjection(tx: Sql, projection: HandoffProjection): Promise
   );
 }
 
-function toEvent(row: EventRow): LedgerEvent {
+/** A ledger row as the domain's event. */
+export function toEvent(row: EventRow): LedgerEvent {
   return {
     workflowId: row.workflow_id,
     handoffId: row.handoff_id,

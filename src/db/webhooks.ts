@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LedgerEvent } from '../domain/ledger.js';
 import type { Database, Sql } from './database.js';
+import { toEvent, type EventRow } from './ledger.js';
 
 export interface WebhookSubscription {
   id: string;
@@ -167,7 +168,7 @@ export class WebhookStore {
    */
   async claimDue(limit: number, leaseMs: number): Promise<DueDelivery[]> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<DeliveryRow & { url: string; secret: string; ledger: Record<string, unknown> }>(
+      const { rows } = await tx.query<DeliveryRow & { url: string; secret: string; ledger: EventRow }>(
         `WITH due AS (
            SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
            ORDER BY next_attempt_at, workflow_id, seq LIMIT $1 FOR UPDATE SKIP LOCKED
@@ -182,7 +183,7 @@ export class WebhookStore {
          ORDER BY c.workflow_id, c.seq`,
         [limit, leaseMs],
       );
-      return rows.map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret, ledgerEvent: ledgerEventOf(row.ledger) }));
+      return rows.map((row) => ({ ...toDelivery(row), url: row.url, secret: row.secret, ledgerEvent: toEvent(row.ledger) }));
     });
   }
 
@@ -234,22 +235,5 @@ function toDelivery(row: DeliveryRow): WebhookDelivery {
     lastError: row.last_error,
     sentAt: row.sent_at === null ? null : iso(row.sent_at),
     createdAt: iso(row.created_at),
-  };
-}
-
-/** A ledger row as `to_jsonb` gives it (snake_case columns). */
-function ledgerEventOf(row: Record<string, unknown>): LedgerEvent {
-  const text = (key: string) => (typeof row[key] === 'string' ? { [key]: row[key] } : {});
-  return {
-    workflowId: row.workflow_id as string,
-    handoffId: row.handoff_id as string,
-    seq: row.seq as number,
-    at: iso(row.at as string),
-    actor: row.actor as string,
-    event: row.event as LedgerEvent['event'],
-    ...text('detail'),
-    ...text('rule'),
-    ...text('ref'),
-    facts: row.facts as LedgerEvent['facts'],
   };
 }
