@@ -60,8 +60,15 @@ export class SlackChannel implements Channel {
   }
 
   async send(n: Notification, contact: Contact, address: string): Promise<string> {
-    const thread = n.kind === 'assignment' ? undefined : await this.threadOf(n.handoffId, contact.id);
-    const blocks = n.kind === 'assignment' ? assignmentBlocks(n) : thread ? [section(mrkdwn(n.message))] : notificationBlocks(n);
+    // A digest spans hand-offs: it is a message of its own, listing them.
+    const thread = n.kind === 'assignment' || n.digest ? undefined : await this.threadOf(n.handoffId, contact.id);
+    const blocks = n.digest
+      ? [section([mrkdwn(n.message), ...n.digest.map((d) => `• ${mrkdwn(d.message)}`)].join('\n'))]
+      : n.kind === 'assignment'
+        ? assignmentBlocks(n)
+        : thread
+          ? [section(mrkdwn(n.message))]
+          : notificationBlocks(n);
     try {
       const res = await this.client.chat.postMessage({
         // A user id posts in the app's direct message with that person.

@@ -177,6 +177,22 @@ describe('Slack: assignments with buttons, replies in their thread, through the 
     assert.match(blocks[1]!.text!.text, /\*Company:\* Acme Logistics/);
   });
 
+  it('a digest is a message of its own listing every hand-off it folds, never in one hand-off’s thread', async () => {
+    const from = slack.calls.length;
+    const channel = new SlackChannel({ token: TOKEN, apiUrl: slack.apiUrl }, store);
+    const digest = {
+      ...notification('crm-1', 'escalation', 'escalation:1', 'ae-kim'),
+      message: '3 hand-offs: escalation',
+      digest: [1, 2, 3].map((i) => ({ handoffId: `crm-${i}`, message: `Kim missed the window for Lead ${i} (crm-${i})` })),
+    };
+    await channel.send(digest, { id: 'ae-kim', name: 'Kim', slackUserId: KIM_SLACK }, KIM_SLACK);
+    const [call] = posts(slack, from);
+    assert.equal(call!.body.channel, KIM_SLACK);
+    assert.equal(call!.body.thread_ts, undefined);
+    const text = (call!.body.blocks as SectionBlock[])[0]!.text!.text;
+    for (const i of [1, 2, 3]) assert.ok(text.includes(`• Kim missed the window for Lead ${i} (crm-${i})`), text);
+  });
+
   it('skips people without a Slack user id (Lena has none)', async () => {
     const from = slack.calls.length;
     assert.deepEqual(await deliverer.deliver(notification('crm-3', 'assignment', 'assigned:1', 'ae-lena')), {
