@@ -1,6 +1,7 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ConnectionPlugin } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime, DefaultLogger, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -55,6 +56,20 @@ export interface Harness {
   teardown(): Promise<void>;
 }
 
+/**
+ * The client's gRPC keepalive pings, every 30 s by default, break the Java test server's limit (one
+ * per 5 minutes): a test that runs past a minute or so on a loaded machine got its connection closed
+ * ("excess pings"), and a workflow task then never completed while the server's clock stood still.
+ * Pings every 10 minutes stay within the limit.
+ */
+const QUIET_KEEPALIVE: ConnectionPlugin = {
+  name: 'baton-test-keepalive',
+  configureConnection: (options) => ({
+    ...options,
+    channelArgs: { ...options.channelArgs, 'grpc.keepalive_time_ms': 10 * 60_000, 'grpc.keepalive_permit_without_calls': 0 },
+  }),
+};
+
 /** A time-skipping test server with a roster and the shipped policy (or the one given). */
 export async function createHarness(
   opts: {
@@ -67,7 +82,10 @@ export async function createHarness(
     tokensFile?: string;
   } = {},
 ): Promise<Harness> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: await testServerExecutable() } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: await testServerExecutable() },
+    plugins: [QUIET_KEEPALIVE],
+  });
   // The time-skipping server has no visibility, but it refuses upserts of unregistered attributes.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
