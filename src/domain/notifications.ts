@@ -10,7 +10,10 @@ export const NOTIFICATION_KINDS = [
   'assignment',
   /** The AE: a share of the first-contact window has passed. */
   'contact_reminder',
-  /** The AE's manager: the AE missed the window, could not be booked, or a manager escalated. */
+  /**
+   * The AE's manager, and the AE (in their assignment's Slack thread): the AE missed the window,
+   * could not be booked, or a manager escalated.
+   */
   'escalation',
   /** The SDR: the lead is back with them (rejected, window missed, returned by a manager). */
   'returned_to_sdr',
@@ -45,7 +48,7 @@ export const SALES_MANAGERS = 'sales-manager';
 const AUDIENCE: Record<NotificationKind, readonly RecipientRole[]> = {
   assignment: ['ae'],
   contact_reminder: ['ae'],
-  escalation: ['ae_manager'],
+  escalation: ['ae_manager', 'ae'],
   returned_to_sdr: ['sdr'],
   handoff_window_missed: ['sdr', 'sdr_manager'],
   no_eligible_ae: ['sales_managers'],

@@ -13,7 +13,10 @@ describe('who is told of what', () => {
   it('each kind reaches its people, resolved from the roster and the principals file', () => {
     assert.deepEqual(recipientsOf('contact_reminder', people), [{ id: 'ae-kim', role: 'ae' }]);
     assert.deepEqual(recipientsOf('feedback_reminder', people), [{ id: 'ae-kim', role: 'ae' }]);
-    assert.deepEqual(recipientsOf('escalation', people), [{ id: 'mgr-bo', role: 'ae_manager' }]);
+    assert.deepEqual(recipientsOf('escalation', people), [
+      { id: 'mgr-bo', role: 'ae_manager' },
+      { id: 'ae-kim', role: 'ae' },
+    ]);
     assert.deepEqual(recipientsOf('returned_to_sdr', people), [{ id: 'sdr-jo', role: 'sdr' }]);
     assert.deepEqual(recipientsOf('handoff_window_missed', people), [
       { id: 'sdr-jo', role: 'sdr' },
@@ -26,7 +29,10 @@ describe('who is told of what', () => {
   });
 
   it('a manager nobody named falls back to the sales managers; nobody is told twice', () => {
-    assert.deepEqual(recipientsOf('escalation', { sdrId: 'sdr-jo', aeId: 'ae-kim' }), [{ id: SALES_MANAGERS, role: 'sales_managers' }]);
+    assert.deepEqual(recipientsOf('escalation', { sdrId: 'sdr-jo', aeId: 'ae-kim' }), [
+      { id: SALES_MANAGERS, role: 'sales_managers' },
+      { id: 'ae-kim', role: 'ae' },
+    ]);
     assert.deepEqual(recipientsOf('handoff_window_missed', { sdrId: 'sdr-jo' }), [
       { id: 'sdr-jo', role: 'sdr' },
       { id: SALES_MANAGERS, role: 'sales_managers' },

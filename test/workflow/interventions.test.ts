@@ -31,9 +31,10 @@ describe('manager and ops interventions by signal (time-skipping)', { concurrenc
       assertElapsed(assigned.assignedAt, escalated.assignedAt, 3 * HOUR);
       assertElapsed(escalated.assignedAt, escalated.deadlines.contactBy, 24 * HOUR);
       const alerts = (await notifications(h)).filter((n) => n.kind === 'escalation');
+      // The AE's manager, and the AE who had it (in their assignment's thread on Slack).
       assert.deepEqual(
         alerts.map((n) => n.to),
-        [['mgr-ana']],
+        [['mgr-ana', 'ae-kim']],
       );
     }));
 
