@@ -693,6 +693,19 @@ describe('GET /v1/handoffs/:id/notifications', () => {
       ],
     );
     assert.ok(Date.parse(body.deliveries[0]!.sentAt!) > 0);
+    assert.deepEqual(Object.keys(body.deliveries[0]!).sort(), [
+      'address',
+      'attempts',
+      'channel',
+      'claimedAt',
+      'error',
+      'kind',
+      'providerId',
+      'recipient',
+      'sentAt',
+      'status',
+      'step',
+    ]);
     for (const token of [TOKENS.manager, TOKENS.ops, TOKENS.sdr])
       await expectJson(await h.request('GET', '/v1/handoffs/crm-1/notifications', { token }), 200);
     await expectProblem(await h.request('GET', '/v1/handoffs/crm-1/notifications', { token: TOKENS.otherAe }), 403, 'forbidden');

@@ -227,10 +227,12 @@ export function handoffRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { id } = c.req.valid('param');
       assertMayRead(c.get('principal'), await readState(client, id));
-      const deliveries = (await new DeliveryStore(deps.db).forHandoff(id)).map(({ workflowId: _w, handoffId: _h, ...delivery }) => ({
-        ...delivery,
-        kind: delivery.kind as NotificationKind,
-      }));
+      const deliveries = (await new DeliveryStore(deps.db).forHandoff(id)).map(
+        ({ workflowId: _w, handoffId: _h, message: _m, ...delivery }) => ({
+          ...delivery,
+          kind: delivery.kind as NotificationKind,
+        }),
+      );
       return c.json({ handoffId: id, deliveries }, 200);
     },
   );
