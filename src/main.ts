@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     }
   } else {
     log(`starting the Temporal dev server (data in ${config.dataDir})…`);
-    const server = await startDevServer(config);
+    const server = await startDevServer(config, log);
     cleanups.push({ name: 'Temporal dev server', run: () => server.stop() });
     address = server.address;
     uiUrl = server.uiUrl;

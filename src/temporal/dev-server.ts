@@ -13,6 +13,7 @@ import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { BatonConfig } from '../config.js';
 import { resolveTemporalCli } from './binaries.js';
+import { clearServerRecord, reclaimOrphanedServer, writeServerRecord } from './orphan.js';
 import { searchAttributeIndexedTypes } from './indexed-types.js';
 
 /** Closed hand-offs stay inspectable for a working week and more (the dev server default is 1 day). */
@@ -28,9 +29,11 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(config: BatonConfig): Promise<DevServer> {
+export async function startDevServer(config: BatonConfig, say: (line: string) => void = (line) => console.log(line)): Promise<DevServer> {
   const cli = await resolveTemporalCli();
   await fsp.mkdir(config.dataDir, { recursive: true });
+  // A server an npm start that crashed left on this data dir is stopped first (src/temporal/orphan.ts).
+  await reclaimOrphanedServer(config.dataDir, say);
   const host = '127.0.0.1';
   // Port 0 means "any free port" (handy for tests running side by side).
   const port = config.temporalPort || (await freePort(host));
@@ -43,7 +46,7 @@ export async function startDevServer(config: BatonConfig): Promise<DevServer> {
     'server',
     'start-dev',
     '--db-filename',
-    path.join(config.dataDir, 'temporal.db'),
+    path.join(path.resolve(config.dataDir), 'temporal.db'),
     '--sqlite-pragma',
     'journal_mode=wal',
     '--sqlite-pragma',
@@ -78,6 +81,9 @@ export async function startDevServer(config: BatonConfig): Promise<DevServer> {
   });
   let running = true;
   void exited.then(() => (running = false));
+  const dbFile = path.join(path.resolve(config.dataDir), 'temporal.db');
+  if (child.pid) await writeServerRecord(config.dataDir, { serverPid: child.pid, ownerPid: process.pid, dbFile, port, uiPort });
+  void exited.then(() => (child.pid ? clearServerRecord(config.dataDir, child.pid) : undefined)).catch(() => undefined);
   // Never leave an orphaned server behind, whatever way this process ends.
   const killOnExit = (): void => {
     if (running && child.pid) process.kill(child.pid, 'SIGKILL');
@@ -93,6 +99,8 @@ export async function startDevServer(config: BatonConfig): Promise<DevServer> {
         await exited;
       }
     }
+    // Stopped cleanly: no record of a server to reclaim is left behind.
+    if (child.pid) await clearServerRecord(config.dataDir, child.pid);
     process.removeListener('exit', killOnExit);
   };
 
