@@ -6,6 +6,7 @@ import { except } from 'hono/combine';
 import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { problemResponse, ProblemError } from './problem.js';
+import { createApiMetrics } from './prometheus.js';
 import { createRouter, type ApiDeps, type AppEnv } from './router.js';
 import { aeRoutes } from './routes/aes.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -22,6 +23,8 @@ export type { ApiDeps } from './router.js';
 /** The Baton HTTP API (DESIGN §4), assembled in one place. Test it with `app.request()`. */
 export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
+  const metrics = createApiMetrics(deps.db);
+  app.use('*', metrics.middleware);
 
   // Slack's request URL is signed by Slack, not a bearer token (routes/slack.ts verifies the signature).
   app.use('/v1/*', except('/v1/slack/interactions', bearerAuth(deps.principals)));
@@ -36,6 +39,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   );
 
   app.route('/', healthRoutes(deps));
+  // Prometheus scrapes this (README "Observability"); like /healthz it takes no token.
+  app.get('/metrics', async (c) => c.body(await metrics.scrape(), 200, { 'Content-Type': metrics.contentType }));
   app.route('/v1/handoffs', handoffRoutes(deps));
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
