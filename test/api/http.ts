@@ -1,5 +1,14 @@
 /** Calling the app in-process (`app.request()`) and checking its answers, shared by the API tests. */
+import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { createApp } from '../../src/api/app.js';
+import type { TokenStore } from '../../src/api/auth.js';
+import { loadConfig, repoRoot } from '../../src/config.js';
+import type { Database } from '../../src/db/database.js';
+import { readPolicyFile } from '../../src/policy/file.js';
+import { testDatabase } from '../support/db.js';
 
 interface App {
   request(url: string, init: RequestInit): Response | Promise<Response>;
@@ -56,4 +65,29 @@ export async function expectJson<T>(res: Response, status: number): Promise<T> {
   const text = await res.text();
   assert.equal(res.status, status, text);
   return JSON.parse(text) as T;
+}
+
+/**
+ * An app on a test database of its own (closed when the test ends) for routes that never call
+ * Temporal (the roster, webhooks, /metrics): the client is a stand-in that only names its namespace.
+ */
+export async function appWithoutTemporal(
+  t: TestContext,
+  principals: TokenStore,
+): Promise<{
+  db: Database;
+  app: ReturnType<typeof createApp>;
+  request: (method: string, url: string, opts?: RequestOptions) => Promise<Response>;
+}> {
+  const db = await testDatabase();
+  t.after(() => db.close());
+  const client = { options: { namespace: 'default' } } as unknown as Client;
+  const app = createApp({
+    client,
+    config: loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') }),
+    policy: await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml')),
+    principals,
+    db,
+  });
+  return { db, app, request: (method, url, opts = {}) => requestApp(app, method, url, opts) };
 }

@@ -2,18 +2,13 @@
  * `GET /metrics` (Prometheus text format, prom-client): per-route request counts and latencies with
  * route patterns as labels, and the hand-off figures read from the database at each scrape.
  */
-import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
-import { loadConfig, repoRoot } from '../../src/config.js';
 import { DeliveryStore } from '../../src/db/deliveries.js';
 import { LedgerStore } from '../../src/db/ledger.js';
 import { seedKpiHandoffs } from '../../src/dev/kpi-seed.js';
-import { readPolicyFile } from '../../src/policy/file.js';
-import { testDatabase } from '../support/db.js';
+import { appWithoutTemporal } from './http.js';
 
 /** The value of one sample line (`name{labels} value`), or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -30,16 +25,10 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe('GET /metrics', () => {
   test('counts requests per route pattern and status, and reports hand-offs by stage, missed windows and deliveries', async (t) => {
-    const db = await testDatabase();
-    t.after(() => db.close());
-    const client = { options: { namespace: 'default' } } as unknown as Client;
-    const app = createApp({
-      client,
-      config: loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') }),
-      policy: await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml')),
-      principals: TokenStore.fromTokens([{ id: 'mgr-ana', role: 'manager', name: 'Ana', token: 'tok-mgr' }]),
-      db,
-    });
+    const { db, app } = await appWithoutTemporal(
+      t,
+      TokenStore.fromTokens([{ id: 'mgr-ana', role: 'manager', name: 'Ana', token: 'tok-mgr' }]),
+    );
     const seeded = seedKpiHandoffs({ count: 30, weeks: 2, endingAt: '2026-11-20T00:00:00Z', seed: 5 });
     const ledger = new LedgerStore(db);
     for (const item of seeded) for (const batch of item.batches) await ledger.append(batch);

@@ -2,21 +2,14 @@
  * The webhook routes (`/v1/webhooks`) through `app.request()` on an embedded database: admins
  * manage subscriptions, read the delivery log and replay; everyone else is refused.
  */
-import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { before, describe, test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { z } from 'zod';
-import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
 import type { CreatedWebhookSchema, WebhookDeliverySchema, WebhookSubscriptionSchema } from '../../src/api/schemas.js';
-import { loadConfig, repoRoot } from '../../src/config.js';
 import { LedgerStore } from '../../src/db/ledger.js';
 import { seedKpiHandoffs } from '../../src/dev/kpi-seed.js';
-import type { Policy } from '../../src/domain/policy.js';
-import { readPolicyFile } from '../../src/policy/file.js';
-import { testDatabase } from '../support/db.js';
-import { expectJson, expectProblem, requestApp, type RequestOptions } from './http.js';
+import { appWithoutTemporal, expectJson, expectProblem } from './http.js';
 
 type Created = z.output<typeof CreatedWebhookSchema>;
 type Subscription = z.output<typeof WebhookSubscriptionSchema>;
@@ -29,24 +22,9 @@ const principals = TokenStore.fromTokens([
   { id: 'ops-pat', role: 'ops', name: 'Pat Rivera', token: TOKENS.ops },
 ]);
 
-let policy: Policy;
-before(async () => {
-  policy = await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml'));
-});
-
 async function harness(t: TestContext) {
-  const db = await testDatabase();
-  t.after(() => db.close());
   // The webhook routes never call Temporal.
-  const client = { options: { namespace: 'default' } } as unknown as Client;
-  const app = createApp({
-    client,
-    config: loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') }),
-    policy,
-    principals,
-    db,
-  });
-  return { db, request: (method: string, url: string, opts: RequestOptions = {}) => requestApp(app, method, url, opts) };
+  return appWithoutTemporal(t, principals);
 }
 
 describe('/v1/webhooks', () => {
