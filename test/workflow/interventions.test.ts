@@ -13,7 +13,10 @@ import { assertElapsed, events, HOUR, MINUTE, notifications, refusal, waitForSta
 
 const { kim, ana, pat, jo } = actors;
 
-describe('manager and ops interventions by signal (time-skipping)', { concurrency: true }, () => {
+// One test at a time: with thirteen time-skipping servers at once on a 2-core CI machine, the
+// awaiting_assignment test below was intermittently left with a workflow task that never completed
+// (root cause not found; running them in turn has kept it green, loaded or not).
+describe('manager and ops interventions by signal (time-skipping)', () => {
   it('escalate without a target: to the senior AE with a fresh window; the AE’s manager is alerted', () =>
     withHarness(async (h) => {
       const handle = await h.start('int-escalate', hotLead);
