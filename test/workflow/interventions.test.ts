@@ -139,7 +139,10 @@ describe('manager and ops interventions by signal (time-skipping)', () => {
         const handle = await h.start('int-awaiting', hotLead);
         const waiting = await waitForStage(h, handle, 'awaiting_assignment');
         assert.ok(waiting.routing?.excluded.some((e) => e.aeId === 'ae-lena' && e.reason === 'territory'));
-        await h.env.sleep(2 * HOUR);
+        // Two and a half hours: routing retries hourly, and a signal at the very instant a retry timer
+        // fires makes the Java test server refuse the task's completion ("invalid history builder
+        // state for action": it cannot cancel a timer it has just fired), which a real server handles.
+        await h.env.sleep(2 * HOUR + 30 * MINUTE);
         // A named AE need not match the territory.
         await handle.signal(interventionSignals.reassign, { to: 'ae-lena', reason: 'covers the US this week', actor: ana });
         const assigned = await waitForStage(h, handle, 'assigned');
