@@ -6,7 +6,7 @@
  */
 import { ledgerEvents, projectHandoff, type HandoffProjection, type LedgerBatch, type LedgerEvent } from '../domain/ledger.js';
 import type { Database, Sql } from './database.js';
-import { queueWebhookDeliveries } from './webhooks.js';
+import { QUEUE_INSERTED_EVENTS } from './webhooks.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 
 export interface AppendResult {
@@ -93,19 +93,17 @@ export class LedgerStore {
       let inserted = 0;
       if (rows.length > 0) {
         const values = rows.map((_, r) => `(${Array.from({ length: 10 }, (_, c) => `$${r * 10 + c + 1}`).join(', ')})`).join(', ');
+        // The new rows are announced to the webhook subscribers in the same statement (src/db/webhooks.ts).
         const result = await tx.query(
-          `INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
-           VALUES ${values}
-           ON CONFLICT (workflow_id, seq) DO NOTHING RETURNING seq`,
+          `WITH inserted AS (
+             INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
+             VALUES ${values}
+             ON CONFLICT (workflow_id, seq) DO NOTHING RETURNING workflow_id, seq, handoff_id, event
+           ), queued AS (${QUEUE_INSERTED_EVENTS})
+           SELECT seq FROM inserted`,
           rows.flat(),
         );
         inserted = result.rows.length;
-        // Announced to the webhook subscribers in the same transaction (src/db/webhooks.ts).
-        await queueWebhookDeliveries(
-          tx,
-          batch.workflowId,
-          (result.rows as { seq: number }[]).map((r) => r.seq),
-        );
       }
       const projection = await reproject(tx, batch.handoffId);
       return { inserted, projection: projection! };

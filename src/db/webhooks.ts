@@ -1,12 +1,12 @@
 /**
  * Webhook subscriptions and their delivery queue (db/migrations/0004_webhooks.sql). Deliveries are
- * queued with the ledger rows they announce (`queueWebhookDeliveries`, in the ledger's
- * transaction), claimed by a dispatcher with a lease (`claimDue`, SKIP LOCKED, so several worker
+ * queued with the ledger rows they announce (`QUEUE_INSERTED_EVENTS`, in the ledger's
+ * insert), claimed by a dispatcher with a lease (`claimDue`, SKIP LOCKED, so several worker
  * processes share the queue), and answered sent, retried later, or failed for good.
  */
 import { randomBytes } from 'node:crypto';
 import type { LedgerEvent } from '../domain/ledger.js';
-import type { Database, Sql } from './database.js';
+import type { Database } from './database.js';
 import { toEvent, type EventRow } from './ledger.js';
 
 export interface WebhookSubscription {
@@ -46,21 +46,16 @@ export interface DueDelivery extends WebhookDelivery {
 }
 
 /**
- * Queues the ledger events just inserted for every live subscription that wants them. Runs in the
- * ledger's transaction: an event is in the ledger and queued, or neither.
+ * The statement that queues ledger events for every live subscription that wants them, reading the
+ * events from a preceding CTE named `inserted` (workflow_id, seq, handoff_id, event). The ledger
+ * runs it in the same statement as its insert (src/db/ledger.ts): an event is in the ledger and
+ * queued, or neither, and the ledger pays no extra round trip for it.
  */
-export async function queueWebhookDeliveries(tx: Sql, workflowId: string, seqs: number[]): Promise<void> {
-  if (seqs.length === 0) return;
-  await tx.query(
-    `INSERT INTO webhook_deliveries (id, subscription_id, workflow_id, seq, handoff_id, event)
-     SELECT 'msg_' || md5(s.id || ':' || e.workflow_id || ':' || e.seq), s.id, e.workflow_id, e.seq, e.handoff_id, e.event
-     FROM handoff_events e
-     JOIN webhook_subscriptions s ON s.active AND s.deleted_at IS NULL AND (cardinality(s.events) = 0 OR e.event = ANY (s.events))
-     WHERE e.workflow_id = $1 AND e.seq = ANY ($2::int[])
-     ON CONFLICT (subscription_id, workflow_id, seq) DO NOTHING`,
-    [workflowId, seqs],
-  );
-}
+export const QUEUE_INSERTED_EVENTS = `INSERT INTO webhook_deliveries (id, subscription_id, workflow_id, seq, handoff_id, event)
+  SELECT 'msg_' || md5(s.id || ':' || e.workflow_id || ':' || e.seq), s.id, e.workflow_id, e.seq, e.handoff_id, e.event
+  FROM inserted e
+  JOIN webhook_subscriptions s ON s.active AND s.deleted_at IS NULL AND (cardinality(s.events) = 0 OR e.event = ANY (s.events))
+  ON CONFLICT (subscription_id, workflow_id, seq) DO NOTHING`;
 
 /** A new signing secret in the Standard Webhooks format (`whsec_` + base64 of 24 random bytes). */
 export function newWebhookSecret(): string {
