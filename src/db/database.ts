@@ -9,6 +9,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { migrate } from './migrate.js';
+import { isRunning } from '../pid.js';
 
 export interface Sql {
   query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -140,13 +141,4 @@ async function takeLock(lock: string): Promise<void> {
     }
   }
   throw new Error(`could not lock ${lock}`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning } from '../pid.js';
 
 export interface ServerRecord {
   serverPid: number;
@@ -39,15 +40,6 @@ async function readServerRecord(dataDir: string): Promise<ServerRecord | undefin
       : undefined;
   } catch {
     return undefined;
-  }
-}
-
-export function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../src/config.js';
-import { isRunning, reclaimOrphanedServer, recordFile, writeServerRecord, type ServerRecord } from '../../src/temporal/orphan.js';
+import { isRunning } from '../../src/pid.js';
+import { reclaimOrphanedServer, recordFile, writeServerRecord, type ServerRecord } from '../../src/temporal/orphan.js';
 
 /** A stand-in process whose command line looks like the dev server's on `dbFile`, in its own process group. */
 function fakeServer(dbFile: string): ChildProcess {
