@@ -30,9 +30,9 @@ const addresses = (field: AddressObject | AddressObject[] | undefined): string[]
 /** The invite of a mail: its text/calendar part (nodemailer sends it as an alternative). */
 function ics(mail: ParsedMail): string {
   const part = mail.attachments.find((a) => a.contentType === 'text/calendar' || a.filename?.endsWith('.ics'));
-  const text = part?.content.toString('utf8') ?? (mail as { textAsHtml?: string }).textAsHtml ?? '';
   assert.ok(part, `the mail carries an invite: ${mail.attachments.map((a) => a.contentType).join(', ')}`);
-  return text.replace(/\r\n[ \t]/g, '');
+  // Unfold the long lines (RFC 5545 §3.1).
+  return part.content.toString('utf8').replace(/\r\n[ \t]/g, '');
 }
 
 /** Waits (real time, at most 30 s) for a condition on what the mail server received. */
