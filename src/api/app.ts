@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { except } from 'hono/combine';
 import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
+import { openapiRoutes } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { createApiMetrics } from './prometheus.js';
 import { createRouter, type ApiDeps, type AppEnv } from './router.js';
@@ -49,38 +50,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', metricsRoutes(deps));
   app.route('/dashboard', dashboardRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
-    type: 'http',
-    scheme: 'bearer',
-    description: 'A Baton token; `npm start` prints the demo tokens.',
-  });
-  let document: unknown;
-  app.get('/openapi.json', (c) => {
-    document ??= app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: 'Baton',
-        version: '1',
-        description:
-          'SDR → AE lead hand-off as a durable Temporal workflow. Errors are RFC 9457 problem details (application/problem+json).',
-      },
-      tags: [
-        { name: 'hand-offs', description: 'Submit, read and act on hand-offs' },
-        {
-          name: 'roster',
-          description: 'Maintain the AE roster the router picks from (managers and admins; ops read), with its audit trail',
-        },
-        { name: 'scoring', description: 'Preview the scoring matrix' },
-        {
-          name: 'webhooks',
-          description: 'Subscribe CRMs and automation to timeline events: signed CloudEvents, retries, a delivery log and replay (admins)',
-        },
-        { name: 'figures', description: 'Hand-off figures and the weekly SDR–AE sync report (scoped to your own for SDRs and AEs)' },
-        { name: 'health', description: 'Liveness and readiness' },
-      ],
-    });
-    return c.json(document);
-  });
+  openapiRoutes(app);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);
