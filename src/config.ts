@@ -24,6 +24,8 @@ export interface BatonConfig {
   worker: WorkerCapacity;
   /** Notification channels beyond the outbox log (README "Notifications"). */
   notifications: NotificationChannels;
+  /** Drills only: the share of activity attempts that fail on purpose (`BATON_FAULT_ACTIVITY_RATE`, src/faults.ts); 0 is off. */
+  faultActivityRate: number;
 }
 
 export interface NotificationChannels {
@@ -109,7 +111,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
           }
         : undefined,
     },
+    faultActivityRate: rateEnv(env, 'BATON_FAULT_ACTIVITY_RATE'),
   };
+}
+
+function rateEnv(env: NodeJS.ProcessEnv, name: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!(n >= 0 && n < 1)) throw new Error(`${name} must be a share from 0 to below 1 (e.g. 0.2), got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function countEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {

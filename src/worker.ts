@@ -5,6 +5,7 @@ import { getHeapStatistics } from 'node:v8';
 import { createActivities } from '../activities/index.js';
 import { cacheRoom, loadConfig, type BatonConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { activityFaults } from './faults.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 const require = createRequire(import.meta.url);
@@ -93,6 +94,7 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     reuseV8Context: config.worker.reuseV8Context,
+    ...(config.faultActivityRate > 0 ? { interceptors: { activity: [activityFaults(config.faultActivityRate)] } } : {}),
     activities: createActivities({
       policyFile: config.policyFile,
       dataDir: config.dataDir,
@@ -141,6 +143,8 @@ async function main(): Promise<void> {
   webhooks.start();
   console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
   console.log(`notifications: ${describeChannels(config)}`);
+  if (config.faultActivityRate > 0)
+    console.warn(`WARNING: BATON_FAULT_ACTIVITY_RATE=${config.faultActivityRate}: activity attempts fail on purpose (drills only)`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {
