@@ -87,14 +87,16 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    ...(opts.workflowBundle
-      ? { workflowBundle: opts.workflowBundle }
-      : { workflowsPath, bundlerOptions, interceptors: { workflowModules: workflowInterceptorModules } }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath, bundlerOptions }),
+    interceptors: {
+      // A prebuilt bundle has the workflow interceptor modules built in.
+      ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      activity: config.faultActivityRate > 0 ? [activityFaults(config.faultActivityRate)] : [],
+    },
     // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
     reuseV8Context: config.worker.reuseV8Context,
-    ...(config.faultActivityRate > 0 ? { interceptors: { activity: [activityFaults(config.faultActivityRate)] } } : {}),
     activities: createActivities({
       policyFile: config.policyFile,
       dataDir: config.dataDir,
