@@ -71,7 +71,15 @@ const UPSERT_PROJECTION = `INSERT INTO handoff_projection (${COLUMNS.join(', ')}
 export class LedgerStore {
   constructor(private readonly db: Database) {}
 
-  /** Writes a batch of events (those already present are skipped) and refreshes the hand-off's projection. */
+  /**
+   * Writes a batch of events and refreshes the hand-off's projection. An event already present is
+   * skipped (its facts are the batch's, so a batch shipped again from an earlier point may carry newer
+   * ones), unless the entry itself differs: the workflow ships its events from inside a workflow task (a local
+   * activity), so a task that never completed (its worker killed, the server restarted) may have
+   * shipped events that the retried task then records again at a later workflow time. The history
+   * keeps the retried task's version, so the ledger takes it too (`inserted` counts it; its webhook,
+   * if not sent yet, goes out with the corrected row, which is read at sending time).
+   */
   async append(batch: LedgerBatch): Promise<AppendResult> {
     const events = ledgerEvents(batch);
     return this.db.transaction(async (tx) => {
@@ -98,7 +106,12 @@ export class LedgerStore {
           `WITH inserted AS (
              INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
              VALUES ${values}
-             ON CONFLICT (workflow_id, seq) DO NOTHING RETURNING workflow_id, seq, handoff_id, event
+             ON CONFLICT (workflow_id, seq) DO UPDATE SET
+               handoff_id = EXCLUDED.handoff_id, at = EXCLUDED.at, actor = EXCLUDED.actor, event = EXCLUDED.event,
+               detail = EXCLUDED.detail, rule = EXCLUDED.rule, ref = EXCLUDED.ref, facts = EXCLUDED.facts, recorded_at = now()
+             WHERE (handoff_events.at, handoff_events.actor, handoff_events.event, handoff_events.detail, handoff_events.rule, handoff_events.ref)
+                   IS DISTINCT FROM (EXCLUDED.at, EXCLUDED.actor, EXCLUDED.event, EXCLUDED.detail, EXCLUDED.rule, EXCLUDED.ref)
+             RETURNING workflow_id, seq, handoff_id, event
            ), queued AS (${QUEUE_INSERTED_EVENTS})
            SELECT seq FROM inserted`,
           rows.flat(),
