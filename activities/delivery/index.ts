@@ -102,17 +102,22 @@ export class Deliverer {
             }
           }
           if (claim.state !== 'claimed') continue;
+          let providerId: string | null;
           try {
-            const providerId = await channel.send(n, contact, address, deliveryId(key), cc);
-            await this.store.sent(key, claim.claim, providerId);
-            report.sent++;
+            providerId = await channel.send(n, contact, address, deliveryId(key), cc);
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
             const permanent = err instanceof PermanentFailure;
             await this.store.failed(key, claim.claim, message, permanent ? 'refused' : 'failed');
             if (permanent) report.refused.push({ recipient: contact.id, channel: channel.name, error: message });
             else retry ??= new Error(`${channel.name} to ${contact.id} failed: ${message}`, { cause: err });
+            continue;
           }
+          // It went out: the log must say so, or a later attempt would send it again. The database may
+          // be restarting, so this keeps trying for a while; only if it never comes back does the claim
+          // stay `sending` until its lease ends (the one at-least-once window, README "Notifications").
+          await persist(() => this.store.sent(key, claim.claim, providerId));
+          report.sent++;
         }
       }
     }
@@ -143,13 +148,16 @@ export class Deliverer {
       message: `${held.length} hand-offs: ${TITLES[n.kind].toLowerCase()}`,
       digest: held.map((d) => ({ handoffId: d.handoffId, message: d.message ?? d.handoffId })),
     };
+    let providerId: string | null;
     try {
-      await this.store.sentTaken(claim, await channel.send(digest, contact, address, `digest-${claim}`));
-      return true;
+      providerId = await channel.send(digest, contact, address, `digest-${claim}`);
     } catch (err) {
       await this.store.releaseTaken(claim, (err as Error).message);
       throw err;
     }
+    // Sent: recorded come what may (released, the digest would go out again).
+    await persist(() => this.store.sentTaken(claim, providerId));
+    return true;
   }
 }
 
@@ -164,4 +172,16 @@ function splitKey(n: Notification): { workflowId: string; step: string } {
 /** A stable id per delivery (the email's Message-ID): the same delivery sent again carries the same one. */
 function deliveryId(key: DeliveryKey): string {
   return createHash('sha256').update(`${key.workflowId}\0${key.step}\0${key.recipient}\0${key.channel}`).digest('hex').slice(0, 32);
+}
+
+/** Retries a write that must not be lost for up to about 30 s (a database restart), then gives up with its error. */
+async function persist(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 8) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 250 * 2 ** attempt)));
+    }
+  }
 }
