@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
+import { ROLES, type Role } from './domain/actions.js';
+import { parseDuration } from './domain/duration.js';
 
 /** Every environment variable Baton reads, in one place (documented in the README). */
 export interface BatonConfig {
@@ -18,6 +20,8 @@ export interface BatonConfig {
   policyFile: string;
   /** Hashed bearer tokens → principals. */
   tokensFile: string;
+  /** OIDC/JWT bearer tokens, rate limiting and CORS of the API (README "Security"). */
+  security: SecurityConfig;
   /** A PostgreSQL server (`DATABASE_URL`); without it, the embedded PGlite under `<dataDir>/pgdata`. */
   databaseUrl: string | undefined;
   /** How the worker holds open hand-offs (see the README's "Worker capacity"). */
@@ -89,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     taskQueue: env.BATON_TASK_QUEUE ?? TASK_QUEUE,
     policyFile: path.resolve(env.BATON_POLICY_FILE ?? path.join(repoRoot, 'policy', 'default.yaml')),
     tokensFile: path.resolve(env.BATON_TOKENS_FILE ?? path.join(dataDir, 'tokens.json')),
+    security: securityEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     worker: {
       maxCachedWorkflows: countEnv(
@@ -148,4 +153,183 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number 
     throw new Error(`${name} must be a port number (0–65535), got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+export interface SecurityConfig {
+  /** JWT bearer tokens from an OpenID Connect provider, besides the hashed API tokens; unset `BATON_OIDC_ISSUER`: off. */
+  oidc: OidcConfig | undefined;
+  /** Requests per principal per window on `/v1` (`BATON_RATE_LIMIT`, e.g. `600/min`); unset or `off`: no limit. */
+  rateLimit: { limit: number; windowMs: number } | undefined;
+  /** Browser origins allowed to call `/v1` (`BATON_CORS_ORIGINS`, a comma list or `*`); empty: no CORS. */
+  corsOrigins: string[];
+}
+
+export interface OidcConfig {
+  /** `BATON_OIDC_ISSUER`: the `iss` every token must carry, exactly. */
+  issuer: string;
+  /** `BATON_OIDC_AUDIENCE` (comma list): a token's `aud` must name one of them. */
+  audience: string[];
+  /** `BATON_OIDC_JWKS_URL`; unset: the `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  jwksUrl: string | undefined;
+  /** `BATON_OIDC_ALGORITHMS` (default `RS256,ES256`): asymmetric JWS algorithms only. */
+  algorithms: string[];
+  /** `BATON_OIDC_CLOCK_TOLERANCE` (default `30s`): leeway for `exp`, `nbf` and `iat`, in seconds. */
+  clockToleranceS: number;
+  /** `BATON_OIDC_ID_CLAIM` (default `sub`): the claim holding the Baton principal id (`sdr-jo`, `ae-kim`). */
+  idClaim: string;
+  /** `BATON_OIDC_ROLE_CLAIM` (default `roles`): a claim name or dotted path (`realm_access.roles`); a string or an array of strings. */
+  roleClaim: string;
+  /** `BATON_OIDC_ROLE_MAP` (`claim value=role,…`; default: each Baton role name maps to itself), in order: the first value the token carries wins. */
+  roleMap: [value: string, role: Role][];
+  /** `BATON_OIDC_JWKS_COOLDOWN` (default `30s`): after a key-set fetch, how long a token with an unknown `kid` waits for the next. */
+  jwksCooldownMs: number;
+}
+
+/** Symmetric (`HS*`) and `none` are refused: a public key set cannot verify them safely. */
+export const OIDC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+/** Without `BATON_OIDC_ROLE_MAP` a claim value that is a Baton role name is that role; the most privileged first. */
+const DEFAULT_ROLE_MAP: [string, Role][] = (['admin', 'manager', 'ops', 'ae', 'sdr'] as const).map((role) => [role, role]);
+
+function securityEnv(env: NodeJS.ProcessEnv): SecurityConfig {
+  return { oidc: oidcEnv(env), rateLimit: rateLimitEnv(env), corsOrigins: corsEnv(env) };
+}
+
+function oidcEnv(env: NodeJS.ProcessEnv): OidcConfig | undefined {
+  const issuer = env.BATON_OIDC_ISSUER?.trim();
+  if (!issuer) {
+    const stray = Object.keys(env).filter((name) => name.startsWith('BATON_OIDC_') && env[name]);
+    if (stray.length > 0) throw new Error(`${stray.join(', ')} set without BATON_OIDC_ISSUER, which turns OIDC tokens on`);
+    return undefined;
+  }
+  secureUrl('BATON_OIDC_ISSUER', issuer);
+  const audience = listEnv(env, 'BATON_OIDC_AUDIENCE');
+  if (audience.length === 0)
+    throw new Error("BATON_OIDC_AUDIENCE must name the audience Baton's tokens are issued for (the `aud` claim, e.g. the client id)");
+  const jwksUrl = env.BATON_OIDC_JWKS_URL?.trim() || undefined;
+  if (jwksUrl) secureUrl('BATON_OIDC_JWKS_URL', jwksUrl);
+  const algorithms = listEnv(env, 'BATON_OIDC_ALGORITHMS');
+  for (const alg of algorithms) {
+    if (!(OIDC_ALGORITHMS as readonly string[]).includes(alg))
+      throw new Error(`BATON_OIDC_ALGORITHMS: ${JSON.stringify(alg)} is not allowed; use some of ${OIDC_ALGORITHMS.join(', ')}`);
+  }
+  const claim = (name: string, fallback: string): string => {
+    const value = env[name]?.trim() || fallback;
+    if (!/^[^\s]+$/.test(value))
+      throw new Error(`${name} must be a claim name or dotted path without spaces, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return {
+    issuer,
+    audience,
+    jwksUrl,
+    algorithms: algorithms.length > 0 ? algorithms : ['RS256', 'ES256'],
+    clockToleranceS: Math.round(durationEnv(env, 'BATON_OIDC_CLOCK_TOLERANCE', 30_000, 300_000) / 1000),
+    idClaim: claim('BATON_OIDC_ID_CLAIM', 'sub'),
+    roleClaim: claim('BATON_OIDC_ROLE_CLAIM', 'roles'),
+    roleMap: roleMapEnv(env),
+    jwksCooldownMs: durationEnv(env, 'BATON_OIDC_JWKS_COOLDOWN', 30_000, 3_600_000),
+  };
+}
+
+/** `value=role` pairs, comma-separated (`baton-admins=admin,sales-mgr=manager`), or a JSON object of the same. */
+function roleMapEnv(env: NodeJS.ProcessEnv): [string, Role][] {
+  const raw = env.BATON_OIDC_ROLE_MAP?.trim();
+  if (!raw) return DEFAULT_ROLE_MAP;
+  let pairs: [string, unknown][];
+  if (raw.startsWith('{')) {
+    try {
+      pairs = Object.entries(JSON.parse(raw) as Record<string, unknown>);
+    } catch (err) {
+      throw new Error(`BATON_OIDC_ROLE_MAP is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  } else {
+    pairs = raw.split(',').map((pair) => {
+      const at = pair.lastIndexOf('=');
+      if (at <= 0) throw new Error(`BATON_OIDC_ROLE_MAP: ${JSON.stringify(pair.trim())} is not "claim value=role"`);
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    });
+  }
+  return pairs.map(([value, role]) => {
+    if (!(ROLES as readonly unknown[]).includes(role))
+      throw new Error(`BATON_OIDC_ROLE_MAP: ${JSON.stringify(value)} maps to ${JSON.stringify(role)}, not one of ${ROLES.join(', ')}`);
+    if (value === '') throw new Error('BATON_OIDC_ROLE_MAP: an empty claim value');
+    return [value, role as Role];
+  });
+}
+
+/** `600/min`, `10/s`, `5000/hour`, or a count over any duration (`100/15m`). */
+function rateLimitEnv(env: NodeJS.ProcessEnv): SecurityConfig['rateLimit'] {
+  const raw = env.BATON_RATE_LIMIT?.trim().toLowerCase();
+  if (!raw || raw === 'off') return undefined;
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(raw);
+  const units: Record<string, number> = { s: 1000, sec: 1000, second: 1000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+  const windowMs = match ? (units[match[2]!] ?? parseDuration(match[2]!)) : undefined;
+  const limit = Number(match?.[1]);
+  if (!match || windowMs === undefined || windowMs < 1000 || windowMs > 86_400_000 || !(limit >= 1 && limit <= 1_000_000))
+    throw new Error(
+      `BATON_RATE_LIMIT must be requests per window, e.g. 600/min, 20/s or 5000/1h (1 s to 1 d), or off; got ${JSON.stringify(env.BATON_RATE_LIMIT)}`,
+    );
+  return { limit, windowMs };
+}
+
+function corsEnv(env: NodeJS.ProcessEnv): string[] {
+  const origins = listEnv(env, 'BATON_CORS_ORIGINS');
+  if (origins.includes('*')) {
+    if (origins.length > 1) throw new Error('BATON_CORS_ORIGINS: * (any origin) cannot be combined with named origins');
+    return origins;
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin)
+      throw new Error(
+        `BATON_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin such as https://crm.example.com (scheme, host, optional port; no path or trailing slash)`,
+      );
+  }
+  return origins;
+}
+
+function listEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** An https URL; plain http only on a loopback host (a local identity provider, tests). */
+function secureUrl(name: string, value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name} must be a URL, got ${JSON.stringify(value)}`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new Error(`${name} must be an https URL (http only on localhost), got ${JSON.stringify(value)}`);
+}
+
+function durationEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const ms = /^\d+$/.test(raw) ? Number(raw) * 1000 : parseDuration(raw);
+  if (ms === undefined || ms > max)
+    throw new Error(`${name} must be a duration such as 30s or 2m (at most ${max / 1000} s), got ${JSON.stringify(raw)}`);
+  return ms;
 }

@@ -5,9 +5,11 @@ import { HTTPException } from 'hono/http-exception';
 import { except } from 'hono/combine';
 import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
+import { OidcVerifier } from './oidc.js';
 import { openapiRoutes } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { createApiMetrics } from './prometheus.js';
+import { rateLimitPerPrincipal } from './rate-limit.js';
 import { createRouter, type ApiDeps, type AppEnv } from './router.js';
 import { aeRoutes } from './routes/aes.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -17,6 +19,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { slackRoutes } from './routes/slack.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { corsFor, securityHeaders } from './security.js';
 import { temporalProblem } from './temporal.js';
 
 export type { ApiDeps } from './router.js';
@@ -27,8 +30,19 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   const metrics = createApiMetrics(deps.db);
   app.use('*', metrics.middleware);
 
+  app.use('*', securityHeaders());
+  // Before authentication: a browser's preflight carries no token.
+  const { security } = deps.config;
+  if (security.corsOrigins.length > 0) {
+    app.use('/v1/*', corsFor(security.corsOrigins));
+    app.use('/openapi.json', corsFor(security.corsOrigins));
+  }
+
   // Slack's request URL is signed by Slack, not a bearer token (routes/slack.ts verifies the signature).
-  app.use('/v1/*', except('/v1/slack/interactions', bearerAuth(deps.principals)));
+  const oidc = security.oidc ? new OidcVerifier(security.oidc) : undefined;
+  app.use('/v1/*', except('/v1/slack/interactions', bearerAuth(deps.principals, oidc)));
+  // Per principal, so after authentication; health, /metrics, /openapi.json, /docs and the KPI page are outside /v1.
+  if (security.rateLimit) app.use('/v1/*', except('/v1/slack/interactions', rateLimitPerPrincipal(security.rateLimit)));
   app.use(
     '/v1/*',
     bodyLimit({

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Role } from '../domain/actions.js';
 import type { Principal, TokenEntry } from '../domain/principals.js';
 import { readTokensFile } from '../principals/file.js';
+import type { OidcVerifier } from './oidc.js';
 import { ProblemError } from './problem.js';
 
 /** The principal a route reads with `c.get('principal')`; defined with the tokens file's schema in the domain. */
@@ -35,6 +36,11 @@ export class TokenStore {
     return this.entries.length;
   }
 
+  /** The principal the tokens file lists under this id (the first), whatever its token. */
+  profile(id: string): Principal | undefined {
+    return this.entries.find((entry) => entry.principal.id === id)?.principal;
+  }
+
   authenticate(token: string): Principal | undefined {
     const digest = sha256(token);
     let found: Principal | undefined;
@@ -50,8 +56,14 @@ export type AuthEnv = { Variables: { principal: Principal } };
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="baton"' };
 
-/** `Authorization: Bearer <token>` → `c.get('principal')`, or 401. */
-export function bearerAuth(store: TokenStore): MiddlewareHandler<AuthEnv> {
+/** Three base64url parts: a compact JWS, which only the OIDC verifier can judge. */
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * `Authorization: Bearer <token>` → `c.get('principal')`, or 401. A token in the tokens file wins;
+ * with OIDC configured, a JWT is verified against the identity provider's key set (src/api/oidc.ts).
+ */
+export function bearerAuth(store: TokenStore, oidc?: OidcVerifier): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) throw new ProblemError('unauthorized', 'send Authorization: Bearer <token>', { headers: CHALLENGE });
@@ -61,7 +73,9 @@ export function bearerAuth(store: TokenStore): MiddlewareHandler<AuthEnv> {
         headers: { 'WWW-Authenticate': 'Bearer realm="baton", error="invalid_request"' },
       });
     }
-    const principal = store.authenticate(match[1]!);
+    const token = match[1]!;
+    let principal = store.authenticate(token);
+    if (!principal && oidc && JWT_SHAPE.test(token)) principal = await oidc.authenticate(token, (id) => store.profile(id));
     if (!principal) {
       throw new ProblemError('unauthorized', 'the bearer token is not valid', {
         headers: { 'WWW-Authenticate': 'Bearer realm="baton", error="invalid_token"' },

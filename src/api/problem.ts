@@ -42,6 +42,7 @@ const KINDS = {
   'roster-conflict': { status: 409, title: 'Roster conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   validation: { status: 422, title: 'Validation failed' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
