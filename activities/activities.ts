@@ -12,11 +12,14 @@ import {
   Directory,
   EmailChannel,
   OutboxChannel,
+  PermanentFailure,
   type Channel,
   type DeliveryReport,
   type EmailOptions,
 } from './delivery/index.js';
 import { SlackChannel, type SlackOptions } from './delivery/slack.js';
+import { activityLogger } from '../src/observability/logger.js';
+import { workerMetrics, type WorkerMetrics } from '../src/observability/metrics.js';
 
 export interface ActivityDeps {
   policyFile: string;
@@ -39,10 +42,16 @@ export interface ActivityDeps {
 /** Every side effect of the hand-off workflow. Each activity is idempotent (safe to retry). */
 export function createActivities(deps: ActivityDeps) {
   const router = new Router(deps.db, deps.router);
-  const channels: Channel[] = [new OutboxChannel(deps.dataDir, deps.log ?? ((line) => console.log(line)))];
+  const channels: Channel[] = [new OutboxChannel(deps.dataDir, deps.log ?? ((line) => void activityLogger().info(line)))];
   if (deps.email) channels.push(new EmailChannel(deps.email));
   if (deps.slack) channels.push(new SlackChannel(deps.slack, new DeliveryStore(deps.db)));
-  const deliverer = new Deliverer(deps.db, new Directory(deps.db, deps.tokensFile), channels, deps.deliveryLeaseMs);
+  const metrics = workerMetrics();
+  const deliverer = new Deliverer(
+    deps.db,
+    new Directory(deps.db, deps.tokensFile),
+    channels.map((c) => metered(c, metrics)),
+    deps.deliveryLeaseMs,
+  );
   const ledger = new LedgerStore(deps.db);
   const policies = new PolicyFileCache(deps.policyFile);
   return {
@@ -52,7 +61,20 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Routes the hand-off (DESIGN §2.6); the same key always answers the same decision. */
     async assignAe(request: AssignRequest): Promise<Assignment> {
-      return router.assign(request);
+      const end = metrics.routingDuration.startTimer();
+      let outcome = 'error';
+      try {
+        const assignment = await router.assign(request);
+        outcome = assignment.aeId ? 'assigned' : 'no_eligible_ae';
+        activityLogger().info(assignment.aeId ? `routed to ${assignment.aeId}` : 'no eligible AE', {
+          aeId: assignment.aeId,
+          basis: assignment.basis ?? null,
+          candidates: assignment.candidates.length,
+        });
+        return assignment;
+      } finally {
+        end({ outcome });
+      }
     },
     /** Frees the AE's capacity held by this hand-off (closed, returned, reassigned); a no-op when already free. */
     async releaseAe(input: { handoffId: string; aeId: string; reason?: string }): Promise<boolean> {
@@ -78,3 +100,19 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The channel, with its failed sends counted (refused: for good; failed: retried). */
+function metered(channel: Channel, metrics: WorkerMetrics): Channel {
+  return {
+    name: channel.name,
+    addressOf: (contact) => channel.addressOf(contact),
+    async send(...args) {
+      try {
+        return await channel.send(...args);
+      } catch (err) {
+        metrics.notificationFailures.inc({ channel: channel.name, outcome: err instanceof PermanentFailure ? 'refused' : 'failed' });
+        throw err;
+      }
+    },
+  };
+}

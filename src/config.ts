@@ -30,7 +30,23 @@ export interface BatonConfig {
   notifications: NotificationChannels;
   /** Drills only: the share of activity attempts that fail on purpose (`BATON_FAULT_ACTIVITY_RATE`, src/faults.ts); 0 is off. */
   faultActivityRate: number;
+  /** Metrics, logs and traces (README "Observability", src/observability/). */
+  observability: ObservabilityConfig;
 }
+
+export interface ObservabilityConfig {
+  /** The standalone worker's Prometheus endpoint (`BATON_WORKER_METRICS_PORT`, default 9464; 0: any free port; `off`: none). */
+  workerMetricsPort: number | undefined;
+  /** The Temporal SDK's own Prometheus exporter (`BATON_SDK_METRICS_ADDRESS`, `host:port`); unset: off. */
+  sdkMetricsAddress: string | undefined;
+  /** `BATON_LOG_FORMAT` (default: json when stdout is not a terminal) and `BATON_LOG_LEVEL` (default info). */
+  log: { format: 'json' | 'pretty'; level: LogLevelName };
+  /** OpenTelemetry traces over OTLP/HTTP (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`); unset: no tracing. */
+  tracing: { url: string; serviceName: string | undefined } | undefined;
+}
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
 
 export interface NotificationChannels {
   /** Email over SMTP (`BATON_SMTP_URL`, `BATON_EMAIL_FROM`); unset: no email. */
@@ -117,7 +133,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
         : undefined,
     },
     faultActivityRate: rateEnv(env, 'BATON_FAULT_ACTIVITY_RATE'),
+    observability: {
+      workerMetricsPort:
+        env.BATON_WORKER_METRICS_PORT?.toLowerCase() === 'off' ? undefined : intEnv(env, 'BATON_WORKER_METRICS_PORT', 9464),
+      sdkMetricsAddress: env.BATON_SDK_METRICS_ADDRESS || undefined,
+      log: {
+        format: oneOf(env, 'BATON_LOG_FORMAT', ['json', 'pretty'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
+        level: oneOf(env, 'BATON_LOG_LEVEL', LOG_LEVELS, 'info'),
+      },
+      tracing: tracingEnv(env),
+    },
   };
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw))
+    throw new Error(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(env[name])}`);
+  return raw as T;
+}
+
+/** OpenTelemetry's own variables: the traces endpoint as given, or `<OTLP endpoint>/v1/traces`. */
+function tracingEnv(env: NodeJS.ProcessEnv): ObservabilityConfig['tracing'] {
+  if (['true', '1'].includes(env.OTEL_SDK_DISABLED?.toLowerCase() ?? '')) return undefined;
+  const url =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : undefined);
+  return url ? { url, serviceName: env.OTEL_SERVICE_NAME || undefined } : undefined;
 }
 
 function rateEnv(env: NodeJS.ProcessEnv, name: string): number {

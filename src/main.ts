@@ -7,14 +7,19 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { serveWithApiMetrics } from './api/prometheus.js';
 import { startApi } from './api/server.js';
 import { loadConfig, WORKFLOW_BUNDLE } from './config.js';
 import { openDatabase } from './db/database.js';
 import { devPrincipalsFile, seedDev, type DevPrincipal } from './dev/seed.js';
 import { ensureRetention, registerSearchAttributes, RETENTION_DAYS, startDevServer } from './temporal/dev-server.js';
+import { configureLogging } from './observability/logger.js';
+import { workerMetrics } from './observability/metrics.js';
+import { installRuntime } from './observability/runtime.js';
+import { startTracing } from './observability/tracing.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
-import { createBatonWorker, describeCapacity, describeChannels } from './worker.js';
+import { createBatonWorker, describeCapacity, describeChannels, describeObservability } from './worker.js';
 
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_UNIMPLEMENTED = 12;
@@ -26,12 +31,18 @@ const cleanups: Cleanup[] = [];
 let stopping: Promise<void> | undefined;
 
 async function main(): Promise<void> {
-  // This process decides the shutdown order, not the SDK's default signal handlers; and the
-  // worker's start-up chatter (bundling, state changes) would bury the banner.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('WARN') });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => onSignal(signal));
-
   const config = loadConfig();
+  const { observability } = config;
+  const logger = configureLogging(observability.log, { service: 'baton' });
+  // This process decides the shutdown order, not the SDK's default signal handlers; and the
+  // worker's start-up chatter (bundling, state changes) would bury the banner (quietSdk: warnings
+  // only; workflow and activity lines keep BATON_LOG_LEVEL).
+  installRuntime(observability, logger, { shutdownSignals: [], quietSdk: true });
+  const tracing = observability.tracing ? startTracing(observability.tracing, 'baton') : undefined;
+  if (tracing) cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
+  // One process, one endpoint: the API's /metrics serves the worker's metrics as well.
+  serveWithApiMetrics(workerMetrics().registry);
   await fs.mkdir(config.dataDir, { recursive: true });
 
   let address: string;
@@ -73,6 +84,7 @@ async function main(): Promise<void> {
     config,
     db,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+    ...(tracing ? { tracing } : {}),
   });
   const running = worker.run();
   cleanups.push({
@@ -89,11 +101,15 @@ async function main(): Promise<void> {
   });
   bailIfStopping();
 
-  const webhooks = new WebhookDispatcher(db, { log: (line) => console.warn(line) });
+  const webhooks = new WebhookDispatcher(db, { log: (line, fields) => logger.warn(fields ?? {}, line) });
   webhooks.start();
   cleanups.push({ name: 'webhooks', run: () => webhooks.stop() });
 
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
+  });
   const api = await startApi({ client, config, db });
   cleanups.push({ name: 'API', run: () => api.close() });
   bailIfStopping();
@@ -106,6 +122,7 @@ async function main(): Promise<void> {
     principals,
     capacity: describeCapacity(config),
     channels: describeChannels(config),
+    observability: describeObservability(config, `${api.url}/metrics (API and worker)`),
   });
 }
 
@@ -132,6 +149,7 @@ function printBanner(info: {
   principals: DevPrincipal[];
   capacity: string;
   channels: string;
+  observability: string;
 }): void {
   const sdr = info.principals.find((p) => p.role === 'sdr');
   const lines = [
@@ -143,6 +161,7 @@ function printBanner(info: {
     `  Tokens       ${info.principalsFile}`,
     `  Worker       ${info.capacity}   (README "Worker capacity")`,
     `  Notify       ${info.channels}   (README "Notifications")`,
+    `  Observe      ${info.observability}   (README "Observability")`,
     '',
     ...info.principals.map((p) => `    ${p.role.padEnd(8)} ${p.id.padEnd(11)} ${p.token}`),
     '',

@@ -6,6 +6,10 @@ import { createActivities } from '../activities/index.js';
 import { cacheRoom, loadConfig, type BatonConfig } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { activityFaults } from './faults.js';
+import { configureLogging, logger } from './observability/logger.js';
+import { activityMetrics, serveWorkerMetrics } from './observability/metrics.js';
+import { installRuntime } from './observability/runtime.js';
+import { startTracing, type Tracing } from './observability/tracing.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
 
 const require = createRequire(import.meta.url);
@@ -77,11 +81,13 @@ export interface BatonWorkerOptions {
   activityLog?: (line: string) => void;
   /** Extra worker options (tests pass e.g. `maxCachedWorkflows`). */
   overrides?: Partial<WorkerOptions>;
+  /** OpenTelemetry tracing (src/observability/tracing.ts): a span per activity attempt. */
+  tracing?: Tracing;
 }
 
 /** A worker for task queue `baton-handoffs` running the hand-off workflow and its activities. */
 export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worker> {
-  const { connection, config } = opts;
+  const { connection, config, tracing } = opts;
   const { workflowsPath, workflowInterceptorModules, ...bundlerOptions } = workflowBundleOptions;
   return Worker.create({
     connection,
@@ -91,7 +97,12 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     interceptors: {
       // A prebuilt bundle has the workflow interceptor modules built in.
       ...(opts.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
-      activity: config.faultActivityRate > 0 ? [activityFaults(config.faultActivityRate)] : [],
+      // Outermost first: the span covers the attempt, the metrics count injected faults as failures.
+      activity: [
+        ...(tracing ? [tracing.activityInterceptors] : []),
+        activityMetrics(),
+        ...(config.faultActivityRate > 0 ? [activityFaults(config.faultActivityRate)] : []),
+      ],
     },
     // Sized deliberately (README "Worker capacity"): the cache holds the hot hand-offs, the rest replay when they wake.
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
@@ -135,30 +146,58 @@ export function describeCapacity(config: BatonConfig): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const { observability } = config;
+  const log = configureLogging(observability.log, { service: 'baton-worker' });
+  // Before any connection: the SDK's logs into ours, its own metrics on their port when asked.
+  installRuntime(observability, log);
+  const tracing = observability.tracing ? startTracing(observability.tracing, 'baton-worker') : undefined;
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const metrics = observability.workerMetricsPort === undefined ? undefined : await serveWorkerMetrics(observability.workerMetricsPort);
   const connection = await NativeConnection.connect({ address });
   const bundlePath = config.worker.workflowBundle;
-  const worker = await createBatonWorker({ connection, config, db, workflowBundle: bundlePath ? { codePath: bundlePath } : undefined });
+  const worker = await createBatonWorker({
+    connection,
+    config,
+    db,
+    workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
+    ...(tracing ? { tracing } : {}),
+  });
   // The webhook queue is sent by every worker process (they share it through the database).
-  const webhooks = new WebhookDispatcher(db, { log: (line) => console.warn(line) });
+  const webhooks = new WebhookDispatcher(db, { log: (line, fields) => log.warn(fields ?? {}, line) });
   webhooks.start();
-  console.log(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
-  console.log(`notifications: ${describeChannels(config)}`);
+  log.info(`worker polling ${config.taskQueue} on ${address} (${config.namespace}); ${describeCapacity(config)}`);
+  log.info(`notifications: ${describeChannels(config)}`);
+  log.info(`observability: ${describeObservability(config, metrics?.url)}`);
   if (config.faultActivityRate > 0)
-    console.warn(`WARNING: BATON_FAULT_ACTIVITY_RATE=${config.faultActivityRate}: activity attempts fail on purpose (drills only)`);
+    log.warn(`WARNING: BATON_FAULT_ACTIVITY_RATE=${config.faultActivityRate}: activity attempts fail on purpose (drills only)`);
   try {
     await worker.run(); // SIGINT/SIGTERM shut it down
   } finally {
     await webhooks.stop();
+    await metrics?.close();
+    await tracing?.shutdown();
     await connection.close();
     await db.close();
   }
 }
 
+/** One line for the logs: where this process's metrics and traces go. */
+export function describeObservability(config: BatonConfig, metrics: string | undefined): string {
+  const { sdkMetricsAddress, tracing, log } = config.observability;
+  return [
+    metrics ? `metrics ${metrics}` : 'worker metrics off (BATON_WORKER_METRICS_PORT)',
+    sdkMetricsAddress ? `SDK metrics http://${sdkMetricsAddress}/metrics` : 'SDK metrics off (BATON_SDK_METRICS_ADDRESS)',
+    tracing ? `traces to ${tracing.url}` : 'tracing off (OTEL_EXPORTER_OTLP_ENDPOINT)',
+    `logs ${log.format} at ${log.level}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   main().catch((err) => {
-    console.error(err);
+    logger().fatal({ err }, 'worker start-up failed');
     process.exit(1);
   });
 }

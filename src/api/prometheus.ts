@@ -19,6 +19,14 @@ export interface ApiMetrics {
 /** The process's Node metrics (heap, event loop lag, GC), registered once per process however many apps it builds. */
 let processMetrics: Registry | undefined;
 
+/** Other registries of this process that `/metrics` serves too (`npm start`: the worker's, src/observability/metrics.ts). */
+const alsoServed = new Set<Registry>();
+
+/** Serves `registry` on every API app's `/metrics` of this process as well (one endpoint for `npm start`). */
+export function serveWithApiMetrics(registry: Registry): void {
+  alsoServed.add(registry);
+}
+
 export function createApiMetrics(db: Database): ApiMetrics {
   const registry = new Registry();
   if (!processMetrics) {
@@ -104,5 +112,5 @@ export function createApiMetrics(db: Database): ApiMetrics {
       requests.inc({ ...labels, status: String(c.res.status) });
     }
   };
-  return { scrape: () => Registry.merge(everything).metrics(), contentType: registry.contentType, middleware };
+  return { scrape: () => Registry.merge([...everything, ...alsoServed]).metrics(), contentType: registry.contentType, middleware };
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { readPolicyFile } from '../policy/file.js';
 import { loadConfig, type BatonConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
+import { configureLogging, logger } from '../observability/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import { startSlackSocketMode } from '../slack/socket-mode.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
@@ -24,7 +26,7 @@ export async function startApi(opts: {
   const { client, config, db } = opts;
   const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
   if (principals.size === 0)
-    console.warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
+    logger().warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
   const app = createApp({ client, config, policy, principals, db });
 
   const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
@@ -35,7 +37,7 @@ export async function startApi(opts: {
   // Socket Mode: Slack's clicks over a WebSocket this process opens (no public request URL needed).
   const slack = config.notifications.slack;
   const socketMode = slack ? await startSlackSocketMode({ client, db, slack }) : undefined;
-  if (socketMode) console.log('slack: Socket Mode connected (BATON_SLACK_APP_TOKEN)');
+  if (socketMode) logger().info('slack: Socket Mode connected (BATON_SLACK_APP_TOKEN)');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -57,22 +59,31 @@ export async function startApi(opts: {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const { observability } = config;
+  const log = configureLogging(observability.log, { service: 'baton-api' });
+  const tracing = observability.tracing ? startTracing(observability.tracing, 'baton-api') : undefined;
   const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.namespace });
+  const client = new Client({
+    connection,
+    namespace: config.namespace,
+    ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors } } : {}),
+  });
   const api = await startApi({ client, config, db });
-  console.log(`Baton API on ${api.url} (Temporal ${address}, namespace ${config.namespace})`);
+  log.info(`Baton API on ${api.url} (Temporal ${address}, namespace ${config.namespace}); metrics ${api.url}/metrics`);
+  if (observability.tracing) log.info(`traces to ${observability.tracing.url}`);
   const stop = (signal: NodeJS.Signals): void => {
-    console.log(`${signal}: stopping the API`);
+    log.info(`${signal}: stopping the API`);
     api
       .close()
       .then(() => connection.close())
       .then(() => db.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (err: unknown) => {
-          console.error(err);
+          log.error({ err }, 'stopping the API failed');
           process.exit(1);
         },
       );
@@ -83,7 +94,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   main().catch((err: unknown) => {
-    console.error(err);
+    logger().fatal({ err }, 'API start-up failed');
     process.exit(1);
   });
 }

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Database } from '../db/database.js';
 import { WebhookStore, type DueDelivery } from '../db/webhooks.js';
+import { workerMetrics } from '../observability/metrics.js';
 import { cloudEventOf } from './cloudevent.js';
 
 /** The retry schedule after each failed attempt (the Standard Webhooks spec's example); after the last, a delivery has failed for good. */
@@ -16,7 +17,8 @@ export interface DispatcherOptions {
   /** Per request (default 10 s). */
   timeoutMs?: number;
   backoffMs?: readonly number[];
-  log?: (line: string) => void;
+  /** Failed attempts and rounds (with the delivery's hand-off id, webhook id, URL and attempt). */
+  log?: (line: string, fields?: Record<string, unknown>) => void;
 }
 
 /**
@@ -98,6 +100,13 @@ export class WebhookDispatcher {
     const backoff = this.opts.backoffMs ?? WEBHOOK_BACKOFF_MS;
     const wait = backoff[d.attempts - 1];
     await this.store.markFailed(d.id, failure, wait === undefined ? undefined : new Date(Date.now() + wait));
-    this.opts.log?.(`webhook ${d.id} to ${d.url}: ${failure.error}${wait === undefined ? ' (gave up)' : ''}`);
+    workerMetrics().webhookFailures.inc({ outcome: wait === undefined ? 'gave_up' : 'retrying' });
+    this.opts.log?.(`webhook ${d.id} to ${d.url}: ${failure.error}${wait === undefined ? ' (gave up)' : ''}`, {
+      handoffId: d.handoffId,
+      webhookId: d.id,
+      url: d.url,
+      attempt: d.attempts,
+      status: failure.status,
+    });
   }
 }
