@@ -36,6 +36,12 @@ export interface PostgresServer {
   description: string;
   /** Drops the databases, or stops the cluster and removes its files. Safe to call twice. */
   stop(): Promise<void>;
+  /**
+   * A private cluster only (drills): the server crashes (immediate shutdown, so it recovers from its
+   * WAL at start as after a crash) and comes back on the same port after `downMs`. Answers the
+   * milliseconds it was not accepting connections.
+   */
+  restart?(downMs?: number): Promise<number>;
 }
 
 export interface StartOptions {
@@ -150,11 +156,12 @@ async function startCluster(bin: string, options: StartOptions): Promise<Postgre
     await rm(dir, { recursive: true, force: true, maxRetries: 5 });
     throw err;
   }
-  const { postmaster, watchdogPid } = cluster;
+  let { postmaster, watchdogPid } = cluster;
   const exitNow = () => postmaster.kill('SIGQUIT'); // the watchdog removes the files
   process.once('exit', exitNow);
   const server = `postgresql://baton@127.0.0.1:${cluster.port}`;
   const version = (await query(`${server}/postgres`, 'SHOW server_version')).rows[0]!.server_version!;
+  const settings = options.fsync ? [] : ['fsync=off', 'full_page_writes=off'];
   let counter = 0;
   let stopped = false;
   return {
@@ -165,6 +172,15 @@ async function startCluster(bin: string, options: StartOptions): Promise<Postgre
       return `${server}/${name}`;
     },
     description: `PostgreSQL ${version} (${bin}), a private cluster, fsync ${options.fsync ? 'on' : 'off'}`,
+    async restart(downMs = 0) {
+      if (stopped) throw new Error('the cluster is stopped');
+      const downSince = performance.now();
+      signal(watchdogPid, 'SIGTERM'); // it would remove the files once this postmaster has gone
+      await shutDown(postmaster);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      ({ postmaster, watchdogPid } = await startPostmaster(bin, dir, settings, as, cluster.port));
+      return Math.round(performance.now() - downSince);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -193,12 +209,12 @@ interface Cluster {
  * Runs the server as a child of this process (reaped here, never left a zombie) on a free port of
  * 127.0.0.1 — another port when a parallel test took that one first.
  */
-async function startPostmaster(bin: string, dir: string, settings: string[], as: RunAs): Promise<Cluster> {
+async function startPostmaster(bin: string, dir: string, settings: string[], as: RunAs, fixedPort?: number): Promise<Cluster> {
   const logFile = path.join(dir, 'log');
   const log = await open(logFile, 'a');
   try {
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = fixedPort ?? (await freePort());
       const args = ['-D', path.join(dir, 'data'), '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
       const postmaster = spawn(path.join(bin, 'postgres'), [...args, ...settings.flatMap((s) => ['-c', s])], {
         ...as,
