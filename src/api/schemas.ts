@@ -16,10 +16,11 @@ import {
   ReturnToSdrSchema,
   WithdrawSchema,
 } from '../domain/actions.js';
+import { httpUrl, trimmedText } from '../domain/formats.js';
 import { HandoffIdSchema, LeadSchema, SubmissionSchema } from '../domain/lead.js';
 import { LeadAssessmentSchema } from '../domain/assessment.js';
 import { TIERS } from '../domain/policy.js';
-import { AeSchema, AuditEntrySchema as AuditEntryDocSchema, RosterEntrySchema as RosterEntryDocSchema } from '../domain/roster.js';
+import { AE_ID, AeSchema, AuditEntrySchema as AuditEntryDocSchema, RosterEntrySchema as RosterEntryDocSchema } from '../domain/roster.js';
 import { RoutingDecisionSchema } from '../domain/routing.js';
 import { InstantSchema } from '../domain/sla-clock.js';
 import { HandoffStateSchema, OUTCOMES, STAGES } from '../domain/state.js';
@@ -68,7 +69,7 @@ function aePatchOf(schema: typeof AeSchema) {
       .unknown()
       .refine(() => false, { error: 'an AE id cannot be changed; create the AE under the new id and delete the old one' })
       .optional()
-      .meta({ description: 'Not allowed: an AE keeps its id.' }),
+      .meta({ description: 'Not allowed: an AE keeps its id.', not: {} }),
     ...fields,
   });
 }
@@ -125,12 +126,20 @@ export const ListQuerySchema = z.strictObject({
     .string()
     .max(4096)
     .regex(/^[A-Za-z0-9_-]+$/, 'a nextPageToken from a previous page')
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'The `nextPageToken` of the previous page of this listing, with the same filters; any other token is refused (422), which no schema can say.',
+    }),
 });
 
 /** Roster paths name an AE; an id that cannot exist is simply not found. */
 export const AeIdParams = z.object({
-  id: z.string().meta({ example: 'ae-kim', description: 'The AE id' }),
+  id: z.string().meta({
+    example: 'ae-kim',
+    description: 'The AE id; one that no AE can have is not found (404).',
+    pattern: AE_ID.source,
+  }),
 });
 
 export const RosterEntrySchema = RosterEntryDocSchema.meta({ id: 'RosterEntry' });
@@ -192,12 +201,12 @@ export const HandoffNotificationsSchema = z
 
 export const WebhookSubscriptionBodySchema = z
   .strictObject({
-    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).meta({ example: 'https://crm.example/baton/events' }),
+    url: httpUrl({ error: 'an http(s) URL' }).meta({ example: 'https://crm.example/baton/events' }),
     events: z
       .array(z.enum(TIMELINE_EVENTS))
       .default([])
       .meta({ description: 'Timeline events to send (e.g. assigned, closed); empty or omitted: every event' }),
-    description: z.string().trim().min(1).max(200).optional(),
+    description: trimmedText(200).optional(),
   })
   .meta({ id: 'WebhookSubscriptionBody' });
 
@@ -237,6 +246,13 @@ export const WebhookDeliverySchema = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-export const WebhookIdParams = z.object({ id: z.string().meta({ example: 'wh_q2Vn8kS0aB1x' }) });
-export const WebhookDeliveryParams = WebhookIdParams.extend({ deliveryId: z.string().meta({ example: 'msg_3f2a…' }) });
+/** The ids webhook subscriptions and deliveries are given (db/webhooks.ts); any other is not found. */
+export const WEBHOOK_ID = /^wh_[A-Za-z0-9_-]{12}$/;
+export const WEBHOOK_DELIVERY_ID = /^msg_[0-9a-f]{32}$/;
+const notFoundUnless = (pattern: RegExp, example: string) =>
+  z.string().meta({ example, pattern: pattern.source, description: 'An id of another shape is not found (404).' });
+export const WebhookIdParams = z.object({ id: notFoundUnless(WEBHOOK_ID, 'wh_q2Vn8kS0aB1x') });
+export const WebhookDeliveryParams = WebhookIdParams.extend({
+  deliveryId: notFoundUnless(WEBHOOK_DELIVERY_ID, 'msg_0f343b0931126a20f133d67c2b018a3b'),
+});
 export const WebhookDeliveriesQuery = z.object({ status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDateTime, trimmedText } from './formats.js';
 import { LeadSchema } from './lead.js';
 
 /**
@@ -30,13 +31,13 @@ export const CONTACT_CHANNELS = ['call', 'email', 'meeting', 'linkedin', 'other'
 export const REPORTED_OUTCOMES = ['opportunity', 'disqualified', 'no_show', 'nurture'] as const;
 export type ReportedOutcome = (typeof REPORTED_OUTCOMES)[number];
 
-const note = z.string().trim().min(1).max(2000).optional();
+const note = trimmedText(2000).optional();
 
 export const AcceptSchema = z.strictObject({ note });
 export const RejectSchema = z.strictObject({ reason: z.enum(REJECT_REASONS), note });
 export const ContactedSchema = z.strictObject({
   channel: z.enum(CONTACT_CHANNELS),
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: isoDateTime().optional(),
   note,
 });
 export const OutcomeSchema = z.strictObject({
@@ -46,17 +47,17 @@ export const OutcomeSchema = z.strictObject({
 });
 export const FeedbackSchema = z.strictObject({
   rating: z.number().int().min(1).max(5),
-  qualityIssues: z.array(z.string().trim().min(1).max(120)).max(50),
+  qualityIssues: z.array(trimmedText(120)).max(50),
   note,
 });
-export const WithdrawSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).optional(), note });
+export const WithdrawSchema = z.strictObject({ reason: trimmedText(500).optional(), note });
 /** The submit update that starts a hand-off: the submission's fingerprint (SHA-256, hex). */
 export const SubmitSchema = z.strictObject({ submissionHash: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256') });
 /** The SDR tried to book the assigned AE (a meeting, a call back); `at` defaults to now. */
-export const BookingAttemptSchema = z.strictObject({ at: z.iso.datetime({ offset: true }).optional(), note });
+export const BookingAttemptSchema = z.strictObject({ at: isoDateTime().optional(), note });
 
 const aeId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'an AE id such as ae-sam');
-const reason = z.string().trim().min(1).max(500);
+const reason = trimmedText(500);
 /** Manager/ops interventions (DESIGN §2.5, §4): signals from the Temporal UI/CLI and API routes. */
 export const EscalateSchema = z.strictObject({ reason, to: aeId.optional(), note });
 export const ReassignSchema = z.strictObject({ to: aeId, reason: reason.optional(), note });
@@ -68,7 +69,7 @@ export const INTERVENTION_SCHEMAS = { escalate: EscalateSchema, reassign: Reassi
 export const INTERVENING_ROLES: readonly Role[] = ['manager', 'ops', 'admin'];
 export const ChecklistPatchSchema = LeadSchema.refine((patch) => Object.values(patch).some((v) => v !== undefined), {
   message: 'the patch is empty: give at least one checklist field',
-});
+}).meta({ minProperties: 1 });
 
 export type AcceptInput = z.infer<typeof AcceptSchema>;
 export type RejectInput = z.infer<typeof RejectSchema>;

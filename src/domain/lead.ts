@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { email, httpUrl, isoDate, isoDateTime, storableText, trimmedText } from './formats.js';
 
 /**
  * The lead data an SDR hands off (DESIGN §2.1, §4). Every field is optional here because a hand-off
  * may be submitted as a draft; `checklist.ts` decides what is still missing. Objects are strict:
  * an unknown field is an error, never silently dropped.
  */
-const text = (max = 500) => z.string().trim().min(1).max(max);
+const text = (max = 500) => trimmedText(max);
 const tags = (max = 50) => z.array(text(120)).max(max);
 
 export const AUTHORITIES = ['economic_buyer', 'decision_maker', 'influencer', 'user'] as const;
@@ -13,30 +14,36 @@ export const TIMELINE_BUCKETS = ['0-30d', '31-90d', '90d+', 'unknown'] as const;
 export const BUDGETS = ['confirmed', 'indicated', 'none', 'unknown'] as const;
 
 /** A timeline is a bucket or a calendar date (YYYY-MM-DD). */
-export const TimelineSchema = z.union([z.enum(TIMELINE_BUCKETS), z.iso.date()]);
+export const TimelineSchema = z.union([z.enum(TIMELINE_BUCKETS), isoDate()]);
 
 export const ContactSchema = z.strictObject({
   name: text(200).optional(),
   title: text(200).optional(),
-  email: z.email().max(320).optional(),
+  email: email().max(320).optional(),
   authority: z.enum(AUTHORITIES).optional(),
 });
 
 export const CompanySchema = z.strictObject({
   name: text(200).optional(),
+  // Checked before it is lower-cased, so the document's pattern is the check (letters of either case).
   domain: z
     .string()
     .trim()
+    .regex(/^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, 'a domain name such as acme.example')
     .toLowerCase()
-    .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a domain name such as acme.example')
+    .meta({
+      pattern: '^\\s*(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}\\s*$',
+      allOf: [{ pattern: '^\\s*\\S{1,253}\\s*$' }],
+    })
     .optional(),
   employees: z.number().int().min(0).max(10_000_000).optional(),
   industry: text(100).toLowerCase().optional(),
   region: z
     .string()
     .trim()
+    .regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as US')
     .toUpperCase()
-    .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as US')
+    .meta({ pattern: '^\\s*[A-Za-z]{2}\\s*$' })
     .optional(),
   techStack: z.array(text(100).toLowerCase()).max(100).optional(),
 });
@@ -44,7 +51,7 @@ export const CompanySchema = z.strictObject({
 export const EngagementSchema = z.strictObject({
   touchpoints: z.number().int().min(0).max(100_000).optional(),
   replies: z.number().int().min(0).max(100_000).optional(),
-  lastTouchAt: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  lastTouchAt: z.union([isoDateTime(), isoDate()]).optional(),
   meetingBooked: z.boolean().optional(),
   pricingPageVisits: z.number().int().min(0).max(100_000).optional(),
   contentDownloads: z.number().int().min(0).max(100_000).optional(),
@@ -52,11 +59,8 @@ export const EngagementSchema = z.strictObject({
 });
 
 export const NextStepSchema = z.strictObject({
-  meetingAt: z.iso.datetime({ offset: true }).optional(),
-  meetingLink: z
-    .url({ protocol: /^https?$/ })
-    .max(2000)
-    .optional(),
+  meetingAt: isoDateTime().optional(),
+  meetingLink: httpUrl().max(2000).optional(),
   text: text(1000).optional(),
 });
 
@@ -82,7 +86,7 @@ export const LeadSchema = z.strictObject({
   nextStep: NextStepSchema.optional(),
   urgency: UrgencySchema.optional(),
   context: ContextSchema.optional(),
-  notes: z.string().max(5000).optional(),
+  notes: storableText().max(5000).optional(),
   /** `false`: no introduction email and invite to the prospect when the AE accepts (README "Notifications"). */
   warmIntro: z.boolean().optional(),
 });

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { QUALIFICATION_REASONS, REPORTED_OUTCOMES } from './actions.js';
+import { isoDate } from './formats.js';
 import { TIERS } from './policy.js';
 import { TimeZoneSchema } from './sla-clock.js';
 import { OUTCOMES, STAGES } from './state.js';
@@ -15,23 +16,62 @@ import { OUTCOMES, STAGES } from './state.js';
 export const GROUP_DIMENSIONS = ['week', 'sdr', 'ae', 'tier'] as const;
 export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
 
-const LocalDate = z.iso.date().meta({ description: 'A local date, YYYY-MM-DD, in `timeZone`' });
+/**
+ * A local date in the years 1000–9999, as the weeks are: PostgreSQL has no year 0, and a range's
+ * defaults count back up to 12 weeks from it.
+ */
+const LocalDate = isoDate({ abort: true })
+  .regex(/^[1-9]/, 'a date in the years 1000–9999')
+  .meta({ description: 'A local date, YYYY-MM-DD, in `timeZone` (years 1000–9999)', allOf: [{ pattern: '^[1-9]' }] });
+
+/**
+ * The ISO weeks `weekDates` knows and that end by 9999-12-31, as a pattern: years 1000–9999, weeks
+ * 01–52 (9999 up to week 51), and week 53 of the years that have one. Those repeat every 400 years,
+ * so the year is matched by its century modulo 4 and its last two digits.
+ */
+function isoWeekPattern(): string {
+  const longYears = Array.from({ length: 400 }, (_, y) => y).filter((y) => DateTime.utc(2000 + y, 12, 28).weekNumber === 53);
+  const digitsModulo4 = (m: number) => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((d) => d % 4 === m % 4).join('');
+  const centuries = (k: number) => `(?:[2468][${digitsModulo4(k)}]|[13579][${digitsModulo4(k + 2)}])`;
+  const years = [0, 1, 2, 3].map(
+    (k) =>
+      `${centuries(k)}(?:${longYears
+        .filter((y) => Math.floor(y / 100) === k)
+        .map((y) => String(y % 100).padStart(2, '0'))
+        .join('|')})`,
+  );
+  const before9999 = '(?:[1-9]\\d\\d[0-8]|[1-9]\\d[0-8]9|[1-9][0-8]99|[1-8]999)';
+  return `^(?:[1-9]\\d{3}-W(?:0[1-9]|[1-4]\\d|5[01])|${before9999}-W52|(?:${years.join('|')})-W53)$`;
+}
+
 /** An ISO week, e.g. `2026-W47` (Monday to Sunday, ISO week-numbering year). */
 export const IsoWeekSchema = z
   .string()
-  .regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'an ISO week such as 2026-W47')
-  .meta({ description: 'An ISO week: YYYY-Www (Monday to Sunday)', example: '2026-W47' });
+  .regex(/^(?!9999-W5[23])\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'an ISO week such as 2026-W47, ending by 9999-12-31')
+  .meta({ description: 'An ISO week: YYYY-Www (Monday to Sunday)', example: '2026-W47', pattern: isoWeekPattern() });
 
 const PrincipalId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'a principal id such as ae-kim');
 
+/** The most days a `GET /v1/metrics` range may span (about two years). */
+export const MAX_RANGE_DAYS = 731;
+
+/** What `parseGroupBy` accepts: blank, or one or two different dimensions, each trimmed. */
+function groupByPattern(): string {
+  const pairs = GROUP_DIMENSIONS.map((d) => `${d}\\s*,\\s*(?:${GROUP_DIMENSIONS.filter((e) => e !== d).join('|')})`);
+  return `^\\s*(?:${[...GROUP_DIMENSIONS, ...pairs].join('|')})?\\s*$`;
+}
+
 /** `GET /v1/metrics` query. */
 export const MetricsQuerySchema = z.object({
-  from: LocalDate.optional().meta({ description: 'First day of the range (inclusive); default: 12 weeks before `to`' }),
-  to: LocalDate.optional().meta({ description: 'Last day of the range (inclusive); default: today' }),
-  groupBy: z
-    .string()
-    .optional()
-    .meta({ description: 'One or two of week, sdr, ae, tier, comma-separated (e.g. `week` or `sdr,ae`); absent: totals only' }),
+  from: LocalDate.optional().meta({
+    description: `First day of the range (inclusive); default: the 12 weeks ending on \`to\`. Never after \`to\` (or its default), and the range spans at most ${MAX_RANGE_DAYS} days (both ends included); JSON Schema cannot compare two parameters, so this is said here.`,
+  }),
+  to: LocalDate.optional().meta({ description: 'Last day of the range (inclusive); default: today in `timeZone`' }),
+  groupBy: z.string().optional().meta({
+    description:
+      'One or two different ones of week, sdr, ae, tier, comma-separated (e.g. `week` or `sdr,ae`); absent or blank: totals only',
+    pattern: groupByPattern(),
+  }),
   timeZone: TimeZoneSchema.optional().meta({ description: "Where dates and weeks are counted; default: the policy's clock.timeZone" }),
   sdr: PrincipalId.optional().meta({ description: 'Only the hand-offs this SDR submitted (an SDR may only name themselves)' }),
   ae: PrincipalId.optional().meta({ description: 'Only the hand-offs this AE holds or last held (an AE may only name themselves)' }),
@@ -99,9 +139,6 @@ export const MetricsSchema = FiguresSchema.extend({
   groups: z.array(FiguresSchema.extend({ key: GroupKeySchema })),
 }).meta({ id: 'Metrics' });
 export type Metrics = z.infer<typeof MetricsSchema>;
-
-/** The most days a `GET /v1/metrics` range may span (about two years). */
-export const MAX_RANGE_DAYS = 731;
 
 /**
  * `groupBy` as the query gives it: one or two distinct dimensions, comma-separated. Answers the

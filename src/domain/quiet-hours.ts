@@ -4,6 +4,15 @@ import { z } from 'zod';
 const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /**
+ * `from` and `to` read the same, in JSON Schema terms (which cannot compare two fields): every
+ * digit of HH:MM is the same in both.
+ */
+const sameDigit = (at: number) => ({
+  anyOf: [...'0123456789'].map((d) => ({ properties: { from: { pattern: `^.{${at}}${d}` }, to: { pattern: `^.{${at}}${d}` } } })),
+});
+const SAME_TIME = { type: 'object', allOf: [0, 1, 3, 4].map(sameDigit) };
+
+/**
  * When a person is not to be messaged (email, Slack), in their own time zone: `22:00`–`07:00` spans
  * midnight. The outbox log is written regardless; the other channels wait until it ends.
  */
@@ -13,7 +22,12 @@ export const QuietHoursSchema = z
     to: z.string().regex(CLOCK, 'HH:MM, 24-hour'),
   })
   .refine((q) => q.from !== q.to, { error: 'quiet hours must not start and end at the same time', path: ['to'] })
-  .meta({ id: 'QuietHours', example: { from: '20:00', to: '07:30' } });
+  .meta({
+    id: 'QuietHours',
+    description: 'From `from` to `to` (HH:MM, 24-hour) on the wall clock; they must differ.',
+    example: { from: '20:00', to: '07:30' },
+    not: SAME_TIME,
+  });
 export type QuietHours = z.infer<typeof QuietHoursSchema>;
 
 const minutes = (clock: string): number => {

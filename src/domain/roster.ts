@@ -1,43 +1,51 @@
 import { z } from 'zod';
+import { email, isoDateTime, storableText } from './formats.js';
 import { QuietHoursSchema } from './quiet-hours.js';
 import { ClockOverrideSchema, InstantSchema, TimeZoneSchema } from './sla-clock.js';
 
 /** A Slack member id, as Slack shows it in a profile ("Copy member ID"). */
 export const SlackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'a Slack member id such as U024BE7LH');
 
+/** A whole number of employees, people or hand-offs: zod's integers are the safe ones. */
+const count = () => z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 /** An Account Executive in the roster (DESIGN §2.6). Empty lists mean "any". */
 export const EmployeeBandSchema = z.strictObject({
-  min: z.number().int().min(0),
-  max: z.number().int().min(0).nullable().default(null),
+  min: count(),
+  max: count().nullable().default(null),
 });
 
+/** An AE's id: lower-case, as routes and the tokens file spell it. */
+export const AE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 export const AeSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case id such as ae-kim'),
-  name: z.string().min(1).max(200),
-  email: z.email(),
+  id: z.string().regex(AE_ID, 'lower-case id such as ae-kim'),
+  name: storableText().min(1).max(200),
+  email: email(),
   /** The AE's Slack member id: assignments, reminders and escalations reach them there (README "Notifications"). */
   slackUserId: SlackUserIdSchema.optional(),
   /** When email and Slack wait (in `timeZone`); the outbox log is written regardless. */
   quietHours: QuietHoursSchema.optional(),
+  // Checked before it is upper-cased, so the document's pattern is the check.
   regions: z
     .array(
       z
         .string()
-        .toUpperCase()
-        .regex(/^[A-Z]{2}$/),
+        .regex(/^[A-Za-z]{2}$/)
+        .toUpperCase(),
     )
     .default([]),
   employeeBands: z.array(EmployeeBandSchema).default([]),
-  industries: z.array(z.string().toLowerCase()).default([]),
-  capacity: z.number().int().min(0).default(10),
-  weight: z.number().positive().default(1),
+  industries: z.array(storableText().toLowerCase()).default([]),
+  capacity: count().default(10),
+  weight: z.number().positive().max(Number.MAX_VALUE).default(1),
   senior: z.boolean().default(false),
   timeZone: TimeZoneSchema.default('UTC'),
   /** The AE's changes to the team clock (working hours, holidays, mode), counted in `timeZone`. */
   clock: ClockOverrideSchema.optional(),
-  managerId: z.string().min(1).optional(),
+  managerId: storableText().min(1).optional(),
   active: z.boolean().default(true),
-  outOfOffice: z.array(z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })).default([]),
+  outOfOffice: z.array(z.strictObject({ from: isoDateTime(), to: isoDateTime() })).default([]),
 });
 export type Ae = z.output<typeof AeSchema>;
 export const RosterSchema = z.array(AeSchema);

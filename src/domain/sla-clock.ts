@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
+import { isoDate } from './formats.js';
 
 /**
  * The SLA clock: when a window that starts at some instant runs out. A window counts either
@@ -24,41 +25,80 @@ function parseInterval(text: string): [number, number] | undefined {
   return valid(m[1]!, m[2]!, false) && valid(m[3]!, m[4]!, true) ? [from, to] : undefined;
 }
 
-/** An IANA time zone name (validated against the zone data luxon reads through Intl). */
 /** An instant as the read models carry it: ISO 8601 text (documented as `date-time`). */
 export const InstantSchema = z.string().meta({ format: 'date-time' });
 
-export const TimeZoneSchema = z.string().refine((zone) => IANAZone.isValidZone(zone), {
-  error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
+/**
+ * An IANA time zone name (validated against the zone data luxon reads through Intl). The document
+ * lists the runtime's canonical names and UTC; Intl does not list the aliases it also knows.
+ */
+export const TimeZoneSchema = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), {
+    error: (issue) => `timeZone must be an IANA time zone such as America/Chicago (got ${JSON.stringify(issue.input)})`,
+  })
+  .meta({
+    enum: ['UTC', ...Intl.supportedValuesOf('timeZone')],
+    description:
+      'An IANA time zone. Every listed name is accepted; so are the aliases and other capitalisations the zone data knows (US/Central, america/chicago).',
+  });
+
+/**
+ * `HH:MM-HH:MM` starting before it ends, in JSON Schema terms: the four digits of the start are
+ * less than those of the end, compared left to right (the end's digits are 6 characters on).
+ */
+const digits = (compare: (d: number) => string, at: number) => ({
+  pattern: `^.{${at}}(?:${[...'0123456789']
+    .map((d) => [d, compare(Number(d))])
+    .filter(([, later]) => later !== '')
+    .map(([d, later]) => `${d}.{5}${later}`)
+    .join('|')})`,
+});
+const less = (at: number) => digits((d) => (d < 8 ? `[${d + 1}-9]` : d === 8 ? '9' : ''), at);
+const same = (at: number) => digits((d) => String(d), at);
+const WorkingIntervalSchema = z.string().meta({
+  id: 'WorkingInterval',
+  description: 'HH:MM-HH:MM, 24-hour, starting before it ends; 24:00 may end a day.',
+  pattern: '^(?:[01]\\d|2[0-3]):[0-5]\\d-(?:(?:[01]\\d|2[0-3]):[0-5]\\d|24:00)$',
+  anyOf: [less(0), { allOf: [same(0), less(1)] }, { allOf: [same(0), same(1), less(3)] }, { allOf: [same(0), same(1), same(3), less(4)] }],
+  example: '09:00-17:00',
 });
 
 /** One day's working intervals: well-formed, each starting before it ends, none overlapping. */
-const DayHoursSchema = z.array(z.string()).superRefine((intervals, ctx) => {
-  const parsed: [number, number, string][] = [];
-  intervals.forEach((text, i) => {
-    const interval = parseInterval(text);
-    if (!interval) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [i],
-        message: `working interval ${JSON.stringify(text)} is not HH:MM-HH:MM (24:00 may end a day)`,
-      });
-    } else if (interval[0] >= interval[1]) {
-      ctx.addIssue({ code: 'custom', path: [i], message: `working interval ${JSON.stringify(text)} must start before it ends` });
-    } else {
-      for (const [from, to, other] of parsed) {
-        if (interval[0] < to && from < interval[1]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [i],
-            message: `working interval ${JSON.stringify(text)} overlaps ${JSON.stringify(other)}`,
-          });
+const DayHoursSchema = z
+  .array(WorkingIntervalSchema)
+  .meta({
+    description: "The day's working intervals; no two may overlap (touching is fine: 09:00-12:00 and 12:00-17:00).",
+    uniqueItems: true,
+    // JSON Schema cannot say that intervals do not overlap; this says it to tools that read it.
+    'x-non-overlapping-intervals': true,
+  })
+  .superRefine((intervals, ctx) => {
+    const parsed: [number, number, string][] = [];
+    intervals.forEach((text, i) => {
+      const interval = parseInterval(text);
+      if (!interval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `working interval ${JSON.stringify(text)} is not HH:MM-HH:MM (24:00 may end a day)`,
+        });
+      } else if (interval[0] >= interval[1]) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `working interval ${JSON.stringify(text)} must start before it ends` });
+      } else {
+        for (const [from, to, other] of parsed) {
+          if (interval[0] < to && from < interval[1]) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i],
+              message: `working interval ${JSON.stringify(text)} overlaps ${JSON.stringify(other)}`,
+            });
+          }
         }
+        parsed.push([...interval, text]);
       }
-      parsed.push([...interval, text]);
-    }
+    });
   });
-});
 
 /** A week's schedule; a day left out has no working hours. */
 const WorkingHoursSchema = z.strictObject(
@@ -76,7 +116,7 @@ const defaultWorkingHours = (): Record<Weekday, string[]> => ({
   sat: [],
   sun: [],
 });
-const HolidaysSchema = z.array(z.iso.date({ error: 'holidays are dates as YYYY-MM-DD' }));
+const HolidaysSchema = z.array(isoDate({ error: 'holidays are dates as YYYY-MM-DD' }));
 const ModeSchema = z.enum(['calendar', 'business_hours']);
 
 const hasWorkingTime = (hours: Record<Weekday, string[]>) => WEEKDAYS.some((day) => hours[day].length > 0);
@@ -104,6 +144,13 @@ export const ClockOverrideSchema = z
     if (override.workingHours && override.mode !== 'calendar' && !hasWorkingTime(override.workingHours)) {
       ctx.addIssue({ code: 'custom', path: ['workingHours'], message: `${EMPTY_WEEK} (or mode: calendar)` });
     }
+  })
+  .meta({
+    description: `Field by field over the team clock. ${EMPTY_WEEK}: given working hours need an interval unless mode is calendar.`,
+    if: { required: ['workingHours'], not: { required: ['mode'], properties: { mode: { const: 'calendar' } } } },
+    then: {
+      properties: { workingHours: { anyOf: WEEKDAYS.map((day) => ({ required: [day], properties: { [day]: { minItems: 1 } } })) } },
+    },
   });
 export type ClockOverride = z.output<typeof ClockOverrideSchema>;
 

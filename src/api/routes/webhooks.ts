@@ -13,11 +13,18 @@ import {
   WebhookIdParams,
   WebhookSubscriptionBodySchema,
   WebhookSubscriptionSchema,
+  WEBHOOK_DELIVERY_ID,
+  WEBHOOK_ID,
 } from '../schemas.js';
 
 const json = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } } });
 const ADMIN = requireRole('admin');
 const notFound = (what: string) => new ProblemError('not-found', `no such ${what}`);
+/** A subscription id this API never hands out is not found, before it reaches the database. */
+const subscriptionId = (id: string): string => {
+  if (!WEBHOOK_ID.test(id)) throw notFound('webhook subscription');
+  return id;
+};
 
 /**
  * Webhook subscriptions for CRMs and automation (README "Webhooks"): every timeline event as a
@@ -91,7 +98,7 @@ export function webhookRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const sub = await store.get(c.req.valid('param').id);
+      const sub = await store.get(subscriptionId(c.req.valid('param').id));
       if (!sub) throw notFound('webhook subscription');
       return c.json(sub, 200);
     },
@@ -114,7 +121,7 @@ export function webhookRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      if (!(await store.delete(c.req.valid('param').id))) throw notFound('webhook subscription');
+      if (!(await store.delete(subscriptionId(c.req.valid('param').id)))) throw notFound('webhook subscription');
       return c.body(null, 204);
     },
   );
@@ -136,7 +143,7 @@ export function webhookRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const { id } = c.req.valid('param');
+      const id = subscriptionId(c.req.valid('param').id);
       if (!(await store.get(id))) throw notFound('webhook subscription');
       const { status } = c.req.valid('query');
       return c.json(await store.deliveries(id, status ? { status } : {}), 200);
@@ -162,6 +169,7 @@ export function webhookRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const { id, deliveryId } = c.req.valid('param');
+      if (!WEBHOOK_ID.test(id) || !WEBHOOK_DELIVERY_ID.test(deliveryId)) throw notFound('delivery of that webhook subscription');
       const delivery = await store.replay(id, deliveryId);
       if (!delivery) throw notFound('delivery of that webhook subscription');
       return c.json(delivery, 202);
