@@ -1,10 +1,12 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { MAX_BODY_BYTES } from './body.js';
 import type { AppEnv } from './router.js';
+import { docsRoutes } from './routes/docs.js';
 
 /**
  * `GET /openapi.json`: the OpenAPI 3.1 document generated from every route's zod schemas, which
- * state every constraint the validators check.
+ * state every constraint the validators check (test/api/contract.test.ts holds them to it); and
+ * `GET /docs`, the interactive reference on it.
  */
 export function openapiRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -24,6 +26,7 @@ export function openapiRoutes(app: OpenAPIHono<AppEnv>): void {
             'SDR → AE lead hand-off as a durable Temporal workflow. Errors are RFC 9457 problem details (application/problem+json).',
             'The schemas state every rule the validators check: a request they allow may be refused for who you are (401, 403), what exists (404) or the state it meets (409), not as invalid (422). The few rules no JSON Schema can state (a page token from the same listing, a figures range not reversed nor longer than 731 days, working intervals not overlapping) are in the descriptions.',
             `Patterns are ECMAScript regular expressions, without the \`u\` flag. Lengths, in \`minLength\`, \`maxLength\` and patterns alike, count UTF-16 code units, as JavaScript does: a character outside the Basic Multilingual Plane (most emoji) counts as two. Request bodies are at most ${MAX_BODY_BYTES / 1024} KiB (413 beyond).`,
+            'Interactive reference: [/docs](/docs).',
           ].join('\n\n'),
         },
         tags: [
@@ -45,6 +48,7 @@ export function openapiRoutes(app: OpenAPIHono<AppEnv>): void {
     );
     return c.json(document);
   });
+  app.route('/docs', docsRoutes());
 }
 
 /**
