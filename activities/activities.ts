@@ -1,6 +1,6 @@
 import type { Database } from '../src/db/database.js';
 import { DeliveryStore } from '../src/db/deliveries.js';
-import { LedgerStore } from '../src/db/ledger.js';
+import { LedgerStore, type StoredEntry } from '../src/db/ledger.js';
 import { Router, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
@@ -85,9 +85,9 @@ export function createActivities(deps: ActivityDeps) {
      * workflow id + sequence, so a retry or a replayed call writes nothing twice; while the
      * database is down it fails and is retried, and the hand-off goes on meanwhile.
      */
-    async recordEvents(batch: LedgerBatch): Promise<{ inserted: number }> {
-      const { inserted } = await ledger.append(LedgerBatchSchema.parse(batch));
-      return { inserted };
+    async recordEvents(batch: LedgerBatch): Promise<{ inserted: number; stored: StoredEntry[] }> {
+      const { inserted, stored } = await ledger.append(LedgerBatchSchema.parse(batch));
+      return { inserted, stored };
     },
     /**
      * Tells each recipient on every channel that reaches them, each (step, recipient, channel) once

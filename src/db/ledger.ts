@@ -9,9 +9,17 @@ import type { Database, Sql } from './database.js';
 import { QUEUE_INSERTED_EVENTS } from './webhooks.js';
 import type { TimelineEvent } from '../domain/timeline.js';
 
+export interface StoredEntry {
+  seq: number;
+  at: string;
+  detail?: string;
+}
+
 export interface AppendResult {
   /** Rows written by this call (0 when every event was already in the ledger). */
   inserted: number;
+  /** The batch's entries as the ledger holds them (their time and detail: the first record's). */
+  stored: StoredEntry[];
   /** The hand-off's projection after the append. */
   projection: HandoffProjection;
 }
@@ -72,13 +80,12 @@ export class LedgerStore {
   constructor(private readonly db: Database) {}
 
   /**
-   * Writes a batch of events and refreshes the hand-off's projection. An event already present is
-   * skipped (its facts are the batch's, so a batch shipped again from an earlier point may carry newer
-   * ones), unless the entry itself differs: the workflow ships its events from inside a workflow task (a local
-   * activity), so a task that never completed (its worker killed, the server restarted) may have
-   * shipped events that the retried task then records again at a later workflow time. The history
-   * keeps the retried task's version, so the ledger takes it too (`inserted` counts it; its webhook,
-   * if not sent yet, goes out with the corrected row, which is read at sending time).
+   * Writes a batch of events and refreshes the hand-off's projection; an event already present is
+   * kept as it is (the first record wins). The answer holds the batch's entries as stored: the
+   * workflow ships from inside a workflow task, and a task that never completed (its worker killed,
+   * the server restarted) may have shipped the same events at that attempt's workflow time; the
+   * workflow then takes the stored times over (workflows/handoff/ledger.ts), so timeline, ledger and
+   * webhooks agree.
    */
   async append(batch: LedgerBatch): Promise<AppendResult> {
     const events = ledgerEvents(batch);
@@ -106,11 +113,7 @@ export class LedgerStore {
           `WITH inserted AS (
              INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
              VALUES ${values}
-             ON CONFLICT (workflow_id, seq) DO UPDATE SET
-               handoff_id = EXCLUDED.handoff_id, at = EXCLUDED.at, actor = EXCLUDED.actor, event = EXCLUDED.event,
-               detail = EXCLUDED.detail, rule = EXCLUDED.rule, ref = EXCLUDED.ref, facts = EXCLUDED.facts, recorded_at = now()
-             WHERE (handoff_events.at, handoff_events.actor, handoff_events.event, handoff_events.detail, handoff_events.rule, handoff_events.ref)
-                   IS DISTINCT FROM (EXCLUDED.at, EXCLUDED.actor, EXCLUDED.event, EXCLUDED.detail, EXCLUDED.rule, EXCLUDED.ref)
+             ON CONFLICT (workflow_id, seq) DO NOTHING
              RETURNING workflow_id, seq, handoff_id, event
            ), queued AS (${QUEUE_INSERTED_EVENTS})
            SELECT seq FROM inserted`,
@@ -118,8 +121,17 @@ export class LedgerStore {
         );
         inserted = result.rows.length;
       }
+      const { rows: kept } = await tx.query<{ seq: number; at: Date | string; detail: string | null }>(
+        'SELECT seq, at, detail FROM handoff_events WHERE workflow_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+        [batch.workflowId, batch.from, batch.from + events.length],
+      );
+      const stored = kept.map((row) => ({
+        seq: row.seq,
+        at: new Date(row.at).toISOString(),
+        ...(row.detail === null ? {} : { detail: row.detail }),
+      }));
       const projection = await reproject(tx, batch.handoffId);
-      return { inserted, projection: projection! };
+      return { inserted, stored, projection: projection! };
     });
   }
 

@@ -139,6 +139,39 @@ describe('hand-off ledger (time-skipping)', () => {
     );
   });
 
+  it("entries an abandoned workflow task attempt already shipped keep that attempt's time: the timeline takes the ledger's record", async () => {
+    const earlier = (at: string): string => new Date(Date.parse(at) - 7_000).toISOString();
+    let abandoned: string | undefined;
+    let ledger: LedgerStore | undefined;
+    await withHarness(
+      async (h) => {
+        ledger = new LedgerStore(h.db);
+        const handle = await h.start('ledger-abandoned', hotLead);
+        await waitForStage(h, handle, 'assigned');
+        await contactAndClose(h, handle);
+        const final = await finish(handle);
+        assert.ok(abandoned, 'the first batch was shipped by the abandoned attempt');
+        assert.equal(final.timeline[0]!.at, abandoned, "the timeline took the ledger's time");
+        await assertLedgerIsTimeline(h, final);
+      },
+      {
+        activities: (real): Activities => ({
+          ...real,
+          async recordEvents(batch) {
+            if (batch.from === 0 && abandoned === undefined) {
+              // An earlier attempt of this workflow task recorded the same entries 7 s earlier, shipped
+              // them, and never completed (its worker was killed before it could report).
+              const entries = batch.entries.map((e) => ({ ...e, at: earlier(e.at) }));
+              abandoned = entries[0]!.at;
+              await ledger!.append({ ...batch, entries });
+            }
+            return real.recordEvents(batch);
+          },
+        }),
+      },
+    );
+  });
+
   it('a ledger outage delays the ledger, not the hand-off; it catches up once the database is back', async () => {
     let down = true;
     let failures = 0;

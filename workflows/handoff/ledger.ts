@@ -52,10 +52,28 @@ export class LedgerShipper {
           entries: state.timeline.slice(this.shipped, seen),
           facts: factsOf(state),
         };
-        await (patched(LEDGER_LOCAL_PATCH) ? local.recordEvents(batch) : recordEvents(batch));
+        const result = await (patched(LEDGER_LOCAL_PATCH) ? local.recordEvents(batch) : recordEvents(batch));
+        this.adopt(result.stored);
         this.shipped = seen;
       }
       if (this.finishing && seen === state.timeline.length) return;
+    }
+  }
+
+  /**
+   * The ledger keeps an event as first recorded. A workflow task attempt that recorded and shipped
+   * entries but never completed leaves them there at that attempt's workflow time; the retried task
+   * (replayed elsewhere, or the same cached run the SDK resubmits) has its own. Taking the stored
+   * time and detail keeps timeline and ledger equal, and replays alike: they read this result from
+   * the history. Results recorded before the ledger answered them (`stored` absent) change nothing.
+   */
+  private adopt(stored: readonly { seq: number; at: string; detail?: string }[] | undefined): void {
+    for (const { seq, at, detail } of stored ?? []) {
+      const entry = this.h.state.timeline[seq];
+      if (!entry || entry.at === at) continue;
+      entry.at = at;
+      if (detail === undefined) delete entry.detail;
+      else entry.detail = detail;
     }
   }
 }
