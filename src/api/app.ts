@@ -6,6 +6,7 @@ import { except } from 'hono/combine';
 import { bearerAuth } from './auth.js';
 import { MAX_BODY_BYTES } from './body.js';
 import { OidcVerifier } from './oidc.js';
+import { requestLogger } from '../observability/logger.js';
 import { openapiRoutes } from './openapi.js';
 import { problemResponse, ProblemError } from './problem.js';
 import { createApiMetrics } from './prometheus.js';
@@ -97,10 +98,10 @@ function toProblem(err: unknown, c: Context): ProblemError {
   }
   const unavailable = temporalProblem(err);
   if (unavailable) {
-    console.warn(`${c.req.method} ${c.req.path}: ${unavailable.message} (${describe(err)})`);
+    requestLogger(c.req).warn({ cause: describe(err) }, `${c.req.method} ${c.req.path}: ${unavailable.message}`);
     return unavailable;
   }
-  console.error(`${c.req.method} ${c.req.path} failed:`, err);
+  requestLogger(c.req).error({ err }, `${c.req.method} ${c.req.path} failed`);
   return new ProblemError('internal', 'an unexpected error occurred; it has been logged');
 }
 
