@@ -34,6 +34,9 @@ export async function startSmtp(): Promise<TestSmtp> {
         .catch((err: Error) => callback(err));
     },
   });
+  // A client that goes away mid-session (a worker killed by a drill) resets its connection; the
+  // server reports that as an 'error' event, which would otherwise end the test process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
