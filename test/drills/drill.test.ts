@@ -21,6 +21,8 @@ it(
     assert.ok(report.peakInFlight >= 200, `at least 200 hand-offs in flight at once (peak ${report.peakInFlight})`);
     assert.equal(report.handoffs, 300);
     assert.equal(report.lost, 0);
+    // Outages answer 503 (retried); nothing answers 500.
+    assert.equal(report.statuses['500'] ?? 0, 0, JSON.stringify(report.statuses));
     assert.deepEqual(report.wrongState, {});
     assert.equal(report.notFinished, 0);
     assert.equal(report.assignedTwice, 0);

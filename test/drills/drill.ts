@@ -152,7 +152,7 @@ interface Reply<T> {
   text: string;
 }
 
-/** Round robin over the API replicas; a replica that does not answer, or answers 502–504, is skipped for the next. */
+/** Round robin over the API replicas; a replica that does not answer, or answers a 5xx (counted in `statuses`), is retried on the next. */
 class Client {
   private turn = 0;
   readonly statuses: Record<string, number> = {};
