@@ -11,6 +11,8 @@ import type { TimelineEvent } from '../domain/timeline.js';
 
 export interface StoredEntry {
   seq: number;
+  event: string;
+  actor: string;
   at: string;
   detail?: string;
 }
@@ -80,12 +82,15 @@ export class LedgerStore {
   constructor(private readonly db: Database) {}
 
   /**
-   * Writes a batch of events and refreshes the hand-off's projection; an event already present is
-   * kept as it is (the first record wins). The answer holds the batch's entries as stored: the
-   * workflow ships from inside a workflow task, and a task that never completed (its worker killed,
-   * the server restarted) may have shipped the same events at that attempt's workflow time; the
-   * workflow then takes the stored times over (workflows/handoff/ledger.ts), so timeline, ledger and
-   * webhooks agree.
+   * Writes a batch of events and refreshes the hand-off's projection. The workflow ships from inside
+   * a workflow task, and a task attempt that never completed (its worker killed, the server
+   * restarted) may already have shipped entries:
+   * - the same entry at that attempt's workflow time: the first record is kept, and the answer's
+   *   `stored` entries let the workflow take its time over (workflows/handoff/ledger.ts), so
+   *   timeline, ledger and webhooks agree;
+   * - another entry at that sequence number (the retried attempt met a timer before the message the
+   *   abandoned one handled): the retried attempt's is the one the history keeps, so it replaces
+   *   the row (`inserted` counts it; a webhook not sent yet goes out with it).
    */
   async append(batch: LedgerBatch): Promise<AppendResult> {
     const events = ledgerEvents(batch);
@@ -113,7 +118,11 @@ export class LedgerStore {
           `WITH inserted AS (
              INSERT INTO handoff_events (workflow_id, seq, handoff_id, at, actor, event, detail, rule, ref, facts)
              VALUES ${values}
-             ON CONFLICT (workflow_id, seq) DO NOTHING
+             ON CONFLICT (workflow_id, seq) DO UPDATE SET
+               at = EXCLUDED.at, actor = EXCLUDED.actor, event = EXCLUDED.event, detail = EXCLUDED.detail,
+               rule = EXCLUDED.rule, ref = EXCLUDED.ref, facts = EXCLUDED.facts, recorded_at = now()
+             WHERE (handoff_events.event, handoff_events.actor, handoff_events.rule, handoff_events.ref)
+                   IS DISTINCT FROM (EXCLUDED.event, EXCLUDED.actor, EXCLUDED.rule, EXCLUDED.ref)
              RETURNING workflow_id, seq, handoff_id, event
            ), queued AS (${QUEUE_INSERTED_EVENTS})
            SELECT seq FROM inserted`,
@@ -121,12 +130,14 @@ export class LedgerStore {
         );
         inserted = result.rows.length;
       }
-      const { rows: kept } = await tx.query<{ seq: number; at: Date | string; detail: string | null }>(
-        'SELECT seq, at, detail FROM handoff_events WHERE workflow_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
+      const { rows: kept } = await tx.query<{ seq: number; event: string; actor: string; at: Date | string; detail: string | null }>(
+        'SELECT seq, event, actor, at, detail FROM handoff_events WHERE workflow_id = $1 AND seq >= $2 AND seq < $3 ORDER BY seq',
         [batch.workflowId, batch.from, batch.from + events.length],
       );
       const stored = kept.map((row) => ({
         seq: row.seq,
+        event: row.event,
+        actor: row.actor,
         at: new Date(row.at).toISOString(),
         ...(row.detail === null ? {} : { detail: row.detail }),
       }));

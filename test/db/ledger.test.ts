@@ -90,6 +90,30 @@ function suite(open: OpenTestDatabase) {
     );
   });
 
+  it("another entry at a sequence number an abandoned attempt shipped replaces it: the history keeps the retried attempt's", async (t) => {
+    const db = await open(t);
+    if (!db) return;
+    const store = new LedgerStore(db);
+    const item = seeded().find((s) => s.batches.length >= 4)!;
+    const [first, second] = item.batches as [LedgerBatch, LedgerBatch];
+    await store.append(first);
+    await store.append(second);
+    // The retried attempt met the contact window's timer before the AE's update the abandoned one handled.
+    const [head, ...rest] = second.entries;
+    const missed = { ...head!, event: 'contact_window_missed' as const, actor: 'baton', rule: 'tiers.hot.contactWindow', detail: 'missed' };
+    const result = await store.append({ ...second, entries: [missed, ...rest] });
+    assert.equal(result.inserted, 1, 'the differing entry is written, the same ones are kept');
+    assert.deepEqual(
+      result.stored.map((e) => [e.seq, e.event, e.actor]),
+      [missed, ...rest].map((e, i) => [second.from + i, e.event, e.actor]),
+    );
+    const events = await store.events(item.handoffId);
+    assert.deepEqual(
+      [events[second.from]!.event, events[second.from]!.rule, events[second.from]!.detail],
+      ['contact_window_missed', 'tiers.hot.contactWindow', 'missed'],
+    );
+  });
+
   it('two writers of the same batches at once leave one row per event', async (t) => {
     const db = await open(t);
     if (!db) return;

@@ -67,10 +67,11 @@ export class LedgerShipper {
    * time and detail keeps timeline and ledger equal, and replays alike: they read this result from
    * the history. Results recorded before the ledger answered them (`stored` absent) change nothing.
    */
-  private adopt(stored: readonly { seq: number; at: string; detail?: string }[] | undefined): void {
-    for (const { seq, at, detail } of stored ?? []) {
+  private adopt(stored: readonly { seq: number; event?: string; actor?: string; at: string; detail?: string }[] | undefined): void {
+    for (const { seq, event, actor, at, detail } of stored ?? []) {
       const entry = this.h.state.timeline[seq];
-      if (!entry || entry.at === at) continue;
+      // Only the same entry recorded at another time; another entry was replaced by this one.
+      if (!entry || entry.at === at || entry.event !== event || entry.actor !== actor) continue;
       entry.at = at;
       if (detail === undefined) delete entry.detail;
       else entry.detail = detail;
