@@ -99,16 +99,25 @@ export interface DrillReport {
   seconds: number;
 }
 
-const DRILL_ROSTER: Ae[] = [3, 5, 40, 40, 40, 40, 40, 40].map((capacity, i) =>
-  AeSchema.parse({
-    id: `ae-${i + 1}`,
-    name: `Drill AE ${i + 1}`,
-    email: `ae-${i + 1}@drill.example`,
-    capacity,
-    senior: i >= 6,
-    managerId: 'mgr-1',
-  }),
-);
+/**
+ * Two small AEs who fill up (the router must pass them over) and six with room for their share of
+ * the drill, so no hand-off waits for capacity (its script expects an AE within 90 s).
+ */
+function drillRoster(handoffs: number): Ae[] {
+  const room = Math.max(40, Math.ceil((handoffs * 0.9) / 6));
+  return [3, 5, room, room, room, room, room, room].map((capacity, i) =>
+    AeSchema.parse({
+      id: `ae-${i + 1}`,
+      name: `Drill AE ${i + 1}`,
+      email: `ae-${i + 1}@drill.example`,
+      capacity,
+      senior: i >= 6,
+      managerId: 'mgr-1',
+    }),
+  );
+}
+/** The AEs' ids, names and addresses (their capacity depends on the drill's size). */
+const DRILL_AES = drillRoster(0);
 
 const DRILL_PRINCIPALS: Principal[] = [
   ...[1, 2, 3, 4].map((n): Principal => ({
@@ -118,7 +127,7 @@ const DRILL_PRINCIPALS: Principal[] = [
     managerId: 'mgr-1',
     email: `sdr-${n}@drill.example`,
   })),
-  ...DRILL_ROSTER.map((ae): Principal => ({ id: ae.id, role: 'ae', name: ae.name, email: ae.email })),
+  ...DRILL_AES.map((ae): Principal => ({ id: ae.id, role: 'ae', name: ae.name, email: ae.email })),
   { id: 'mgr-1', role: 'manager', name: 'Drill Manager', email: 'mgr-1@drill.example' },
 ];
 const token = (id: string): string => `drill-token-${id}`;
@@ -204,7 +213,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   try {
     topology = await startTopology({
       policy: await drillPolicy(),
-      roster: DRILL_ROSTER,
+      roster: drillRoster(opts.handoffs),
       principals: DRILL_PRINCIPALS,
       token,
       faultActivityRate: opts.faultRate,
@@ -238,7 +247,7 @@ async function drive(
   let overCapacity = 0;
   let capacitySamples = 0;
   let peakInFlight = 0;
-  const capacity = new Map(DRILL_ROSTER.map((ae) => [ae.id, ae.capacity]));
+  const capacity = new Map(drillRoster(opts.handoffs).map((ae) => [ae.id, ae.capacity]));
   const sampler = (async () => {
     while (!stopSampling) {
       try {
