@@ -49,7 +49,7 @@ function section(r: DrillReport): string {
 Temporal dev server on a file database, two workers and two API replicas as separate processes, a
 round-robin client (test/drills/topology.ts). Scripts: 40 % worked to an opportunity, 30 % ignored
 (the SLA ladder runs out: escalation, then back to the SDR), 20 % rejected by the AE, 10 % nurture.
-SLA windows of 90 s (a drill policy). CI runs the same drill with 240 hand-offs and one round
+SLA windows of 90 s (a drill policy). CI runs the same drill with 300 hand-offs and one round
 (test/drills/drill.test.ts).
 
 | figure | value |
