@@ -13,12 +13,12 @@ import { Client, Connection } from '@temporalio/client';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApi } from '../src/api/server.js';
 import { loadConfig, repoRoot, WORKFLOW_BUNDLE, type BatonConfig } from '../src/config.js';
+import { freePort } from '../src/net.js';
 import { openDatabase } from '../src/db/database.js';
 import { seedDev, type DevPrincipal } from '../src/dev/seed.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
@@ -283,17 +283,6 @@ async function openRoster(stack: BenchStack): Promise<void> {
     });
     if (res.status !== 200) throw new Error(`opening up ${ae.id}: ${res.status} ${JSON.stringify(res.body)}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `task` for each item with at most `concurrency` at once. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../net.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
@@ -192,17 +193,6 @@ async function retentionSeconds(connection: Connection, namespace: string): Prom
   const seconds = ns.config?.workflowExecutionRetentionTtl?.seconds;
   if (seconds === undefined || seconds === null) return 0;
   return typeof seconds === 'number' ? seconds : seconds.toNumber();
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function assertPortFree(host: string, port: number, envVar: string, address?: string): Promise<void> {

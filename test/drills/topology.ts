@@ -9,12 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256 } from '../../src/api/auth.js';
 import { loadConfig, repoRoot, WORKFLOW_BUNDLE } from '../../src/config.js';
+import { freePort } from '../../src/net.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { RosterStore } from '../../src/db/roster.js';
 import type { Principal, TokenEntry } from '../../src/domain/principals.js';
@@ -258,15 +258,4 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     await cleanup();
     throw err;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

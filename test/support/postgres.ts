@@ -14,13 +14,13 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/database.js';
+import { freePort } from '../../src/net.js';
 import { testDatabase } from './db.js';
 
 const run = promisify(execFile);
@@ -284,17 +284,6 @@ async function postgresUser(): Promise<{ uid: number; gid: number }> {
   const [, , uid, gid] = entry?.stdout.trim().split(':') ?? [];
   if (!uid || !gid) throw new Error('PostgreSQL will not run as root, and there is no postgres user to run it as');
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function query(url: string, sql: string) {

@@ -10,7 +10,6 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -29,15 +28,7 @@ import type { handoff } from '../../workflows/handoff.js';
 import { submitUpdate, WORKFLOW_TYPE, workflowIdFor } from '../../workflows/messages.js';
 import { hotLead, testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
-
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../src/net.js';
 
 /** The value of one sample (`name{labels} value`), labels matched exactly; undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
