@@ -164,7 +164,9 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
     const temporalConfig = loadConfig({
       BATON_DATA_DIR: temporalDir,
       TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
+      // A fresh Web UI port at every start: between a stop and the restart an outgoing connection may
+      // take the old one (ephemeral ports), and nothing depends on the UI's port.
+      TEMPORAL_UI_PORT: '0',
     });
     const quiet = (): void => undefined;
     let devServer: DevServer = await startDevServer(temporalConfig, quiet);
