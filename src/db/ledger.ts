@@ -141,6 +141,19 @@ export class LedgerStore {
         at: new Date(row.at).toISOString(),
         ...(row.detail === null ? {} : { detail: row.detail }),
       }));
+      if (batch.lead) {
+        await tx.query(
+          `INSERT INTO handoff_leads (handoff_id, workflow_id, lead, policy_version) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (handoff_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, lead = EXCLUDED.lead,
+             policy_version = COALESCE(EXCLUDED.policy_version, handoff_leads.policy_version), updated_at = now()`,
+          [
+            batch.handoffId,
+            batch.workflowId,
+            JSON.stringify(batch.lead),
+            batch.policyVersion === '(loading)' ? null : (batch.policyVersion ?? null),
+          ],
+        );
+      }
       const projection = await reproject(tx, batch.handoffId);
       return { inserted, stored, projection: projection! };
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { REJECT_REASONS, REPORTED_OUTCOMES, type RejectReason } from './actions.js';
 import { TIERS } from './policy.js';
+import { LeadSchema } from './lead.js';
 import { InstantSchema } from './sla-clock.js';
 import { OUTCOMES, STAGES, type HandoffState } from './state.js';
 import { TimelineEntrySchema } from './timeline.js';
@@ -55,6 +56,10 @@ export const LedgerBatchSchema = z.object({
   from: z.number().int().nonnegative(),
   entries: z.array(TimelineEntrySchema),
   facts: HandoffFactsSchema,
+  /** The lead data as it stands (table `handoff_leads`, what the policy simulator replays); absent in older runs' batches. */
+  lead: LeadSchema.optional(),
+  /** The version of the policy the hand-off runs under ('(loading)' until it has loaded). */
+  policyVersion: z.string().optional(),
 });
 export type LedgerBatch = z.infer<typeof LedgerBatchSchema>;
 

@@ -51,6 +51,8 @@ export class LedgerShipper {
           from: this.shipped,
           entries: state.timeline.slice(this.shipped, seen),
           facts: factsOf(state),
+          lead: state.lead,
+          policyVersion: state.policyVersion,
         };
         const result = await (patched(LEDGER_LOCAL_PATCH) ? local.recordEvents(batch) : recordEvents(batch));
         this.adopt(result.stored);
