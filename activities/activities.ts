@@ -5,7 +5,7 @@ import { Router, type RouterOptions } from '../src/db/router.js';
 import { LedgerBatchSchema, type LedgerBatch } from '../src/domain/ledger.js';
 import type { Policy } from '../src/domain/policy.js';
 import type { AssignRequest, Assignment } from '../src/domain/routing.js';
-import { PolicyFileCache } from '../src/policy/file.js';
+import { FilePolicySource, type PolicySource } from '../src/policy/source.js';
 import type { Notification } from '../src/domain/notifications.js';
 import {
   Deliverer,
@@ -22,7 +22,10 @@ import { activityLogger } from '../src/observability/logger.js';
 import { workerMetrics, type WorkerMetrics } from '../src/observability/metrics.js';
 
 export interface ActivityDeps {
+  /** The policy file, read at each hand-off's start unless `policies` says where the policy comes from. */
   policyFile: string;
+  /** Where new hand-offs get their policy (the worker: the database's published version unless BATON_POLICY_FILE). */
+  policies?: PolicySource;
   dataDir: string;
   /** The roster and assignment ledger (PostgreSQL or the embedded PGlite). */
   db: Database;
@@ -53,11 +56,11 @@ export function createActivities(deps: ActivityDeps) {
     deps.deliveryLeaseMs,
   );
   const ledger = new LedgerStore(deps.db);
-  const policies = new PolicyFileCache(deps.policyFile);
+  const policies = deps.policies ?? new FilePolicySource(deps.policyFile);
   return {
     /** Loaded once per hand-off; the workflow keeps it (and its version) in state. */
     async loadPolicy(): Promise<Policy> {
-      return policies.read();
+      return policies.current();
     },
     /** Routes the hand-off (DESIGN §2.6); the same key always answers the same decision. */
     async assignAe(request: AssignRequest): Promise<Assignment> {

@@ -16,8 +16,13 @@ export interface BatonConfig {
   temporalAddress: string | undefined;
   namespace: string;
   taskQueue: string;
-  /** Policy document (YAML or JSON); defaults to the shipped `policy/default.yaml`. */
+  /**
+   * Policy document (YAML or JSON): `BATON_POLICY_FILE`, or the shipped `policy/default.yaml`, which
+   * seeds the database's policy catalog (version 1) on first start.
+   */
   policyFile: string;
+  /** `BATON_POLICY_FILE` is set: new hand-offs take that file's policy, not the database's published version. */
+  policyFromFile: boolean;
   /** Hashed bearer tokens → principals. */
   tokensFile: string;
   /** OIDC/JWT bearer tokens, rate limiting and CORS of the API (README "Security"). */
@@ -107,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BatonConfig {
     temporalAddress: env.TEMPORAL_ADDRESS || undefined,
     namespace: env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env.BATON_TASK_QUEUE ?? TASK_QUEUE,
-    policyFile: path.resolve(env.BATON_POLICY_FILE ?? path.join(repoRoot, 'policy', 'default.yaml')),
+    policyFile: path.resolve(env.BATON_POLICY_FILE || path.join(repoRoot, 'policy', 'default.yaml')),
+    policyFromFile: Boolean(env.BATON_POLICY_FILE),
     tokensFile: path.resolve(env.BATON_TOKENS_FILE ?? path.join(dataDir, 'tokens.json')),
     security: securityEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,

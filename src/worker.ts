@@ -11,6 +11,7 @@ import { activityMetrics, serveWorkerMetrics } from './observability/metrics.js'
 import { installRuntime } from './observability/runtime.js';
 import { startTracing, type Tracing } from './observability/tracing.js';
 import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import { policySource } from './policy/source.js';
 
 const require = createRequire(import.meta.url);
 
@@ -110,6 +111,7 @@ export async function createBatonWorker(opts: BatonWorkerOptions): Promise<Worke
     reuseV8Context: config.worker.reuseV8Context,
     activities: createActivities({
       policyFile: config.policyFile,
+      policies: policySource(config, opts.db),
       dataDir: config.dataDir,
       db: opts.db,
       log: opts.activityLog,

@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readPolicyFile } from '../policy/file.js';
+import { policySource } from '../policy/source.js';
 import { loadConfig, type BatonConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { configureLogging, logger } from '../observability/logger.js';
@@ -24,10 +24,12 @@ export async function startApi(opts: {
   db: Database;
 }): Promise<{ url: string; close(): Promise<void> }> {
   const { client, config, db } = opts;
-  const [policy, principals] = await Promise.all([readPolicyFile(config.policyFile), TokenStore.load(config.tokensFile)]);
+  // The database's published version (seeded from policy/default.yaml on the first start), or BATON_POLICY_FILE's.
+  const policies = policySource(config, db);
+  const [policy, principals] = await Promise.all([policies.current(), TokenStore.load(config.tokensFile)]);
   if (principals.size === 0)
     logger().warn(`no principals in ${config.tokensFile}: every /v1 request will be 401 until it is written and the API restarted`);
-  const app = createApp({ client, config, policy, principals, db });
+  const app = createApp({ client, config, policy, policies, principals, db });
 
   const { server, address } = await new Promise<{ server: ServerType; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.port }, (info) => resolve({ server, address: info }));

@@ -23,6 +23,7 @@ import type { handoff } from '../../workflows/handoff.js';
 import { stateQuery, submitUpdate, WORKFLOW_TYPE, workflowIdFor, type HandoffStart, type Submitted } from '../../workflows/messages.js';
 import { testRoster } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
+import { PublishedPolicySource } from '../../src/policy/source.js';
 import type { Notification, Recipient } from '../../src/domain/notifications.js';
 
 export type HandoffHandle = WorkflowHandle<typeof handoff>;
@@ -75,6 +76,8 @@ export async function createHarness(
   opts: {
     roster?: Ae[];
     policyFile?: string;
+    /** New hand-offs take the database's published policy (the catalog seeded from `policyFile`), as the worker does by default. */
+    policiesFromDatabase?: boolean;
     /** Wraps the real activities (a test makes one fail, or lose its reply). */
     activities?: (real: Activities) => Activities;
     /** Email over SMTP for the notify activity (test/support/smtp.ts), and the principals it reads names and addresses from. */
@@ -95,8 +98,10 @@ export async function createHarness(
   const db = await testDatabase();
   await new RosterStore(db).seed(opts.roster ?? testRoster, 'test');
   const taskQueue = `baton-test-${Math.random().toString(36).slice(2)}`;
+  const policyFile = opts.policyFile ?? path.join(repoRoot, 'policy', 'default.yaml');
   const real = createActivities({
-    policyFile: opts.policyFile ?? path.join(repoRoot, 'policy', 'default.yaml'),
+    policyFile,
+    ...(opts.policiesFromDatabase ? { policies: new PublishedPolicySource(db, policyFile) } : {}),
     dataDir,
     db,
     log: () => undefined,

@@ -8,7 +8,7 @@ import { Router } from '../../db/router.js';
 import type { NotificationKind } from '../../domain/notifications.js';
 import { INTERVENING_ROLES, type InterventionInput, type InterventionKind, type Message, type Role } from '../../domain/actions.js';
 import type { Submission } from '../../domain/lead.js';
-import { TIERS } from '../../domain/policy.js';
+import { TIERS, type Policy } from '../../domain/policy.js';
 import { OUTCOMES, STAGES, type HandoffState } from '../../domain/state.js';
 import {
   AssignedAeKey,
@@ -40,7 +40,7 @@ import {
 import { requireRole, type Principal } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { problemResponses, ProblemError } from '../problem.js';
-import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
+import { bearerSecurity, createRouter, livePolicy, type ApiDeps, type AppEnv } from '../router.js';
 import {
   bodies,
   HandoffIdParams,
@@ -422,7 +422,8 @@ function ownFilter(principal: Principal, asked: string | undefined, param: 'sdr'
  * is 409, without saying whose it is.
  */
 async function submitHandoff(deps: ApiDeps, principal: Principal, submission: Submission): Promise<Submitted> {
-  const { client, config, policy } = deps;
+  const { client, config } = deps;
+  const policy = await livePolicy(deps);
   const { handoffId, ...lead } = submission;
   const hash = submissionHash(submission);
   const assessment = assessLead(lead, policy);
@@ -474,7 +475,7 @@ async function submitHandoff(deps: ApiDeps, principal: Principal, submission: Su
       ))
     )
       throw err;
-    return { state: pendingState(deps, start), created: true };
+    return { state: pendingState(deps, start, policy), created: true };
   }
 }
 
@@ -494,11 +495,11 @@ async function assertSameSubmission(deps: ApiDeps, principal: Principal, handoff
 }
 
 /** What the start already knows, when the workflow has not answered yet (no worker polling, say). */
-function pendingState(deps: ApiDeps, start: HandoffStart): HandoffState {
+function pendingState(deps: ApiDeps, start: HandoffStart, policy: Policy): HandoffState {
   const submittedAt = deps.now?.() ?? Date.now();
   return {
     ...submittedState({ ...start, submittedAt }),
-    ...draftView(start.lead, submittedAt, deps.policy),
+    ...draftView(start.lead, submittedAt, policy),
     ...(start.sdrTimeZone ? { sdrTimeZone: start.sdrTimeZone } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { requireRole } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { problemResponses } from '../problem.js';
-import { bearerSecurity, createRouter, type ApiDeps, type AppEnv } from '../router.js';
+import { bearerSecurity, createRouter, livePolicy, type ApiDeps, type AppEnv } from '../router.js';
 import { bodies, ScoringPreviewSchema } from '../schemas.js';
 import { assessLead } from '../../domain/assessment.js';
 
@@ -26,7 +26,7 @@ export function scoringRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
         ...problemResponses('malformed-request', 'unauthorized', 'forbidden', 'payload-too-large', 'validation'),
       },
     }),
-    (c) => c.json(assessLead(c.req.valid('json'), deps.policy), 200),
+    async (c) => c.json(assessLead(c.req.valid('json'), await livePolicy(deps)), 200),
   );
   return router;
 }
