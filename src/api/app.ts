@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { scoringRoutes } from './routes/scoring.js';
 import { slackRoutes } from './routes/slack.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { policyRoutes } from './routes/policies.js';
 import { corsFor, securityHeaders } from './security.js';
 import { temporalProblem } from './temporal.js';
 
@@ -61,6 +62,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono<AppEnv> {
   app.route('/v1/aes', aeRoutes(deps));
   app.route('/v1/scoring', scoringRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
+  app.route('/v1/policies', policyRoutes(deps));
   app.route('/v1/slack', slackRoutes(deps));
   app.route('/v1', metricsRoutes(deps));
   app.route('/dashboard', dashboardRoutes(deps));

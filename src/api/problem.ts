@@ -40,6 +40,7 @@ const KINDS = {
   'handoff-closed': { status: 409, title: 'Hand-off closed' },
   'duplicate-handoff': { status: 409, title: 'Hand-off id already used' },
   'roster-conflict': { status: 409, title: 'Roster conflict' },
+  'policy-conflict': { status: 409, title: 'Policy conflict' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   validation: { status: 422, title: 'Validation failed' },
   'too-many-requests': { status: 429, title: 'Too many requests' },

@@ -5,6 +5,7 @@
  * submission in the same time zone. Definitions: `FiguresSchema` and the README.
  */
 import { DateTime } from 'luxon';
+import { csvField } from '../domain/csv.js';
 import { QUALIFICATION_REASONS, type ReportedOutcome } from '../domain/actions.js';
 import {
   emptyFigures,
@@ -385,15 +386,4 @@ export function weeklyReportCsv(report: WeeklyReport): string {
 function flatten(value: unknown, prefix = ''): [string, number | null][] {
   if (value === null || typeof value !== 'object') return [[prefix, value as number | null]];
   return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
-}
-
-/**
- * One CSV field. Text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a
- * leading apostrophe (OWASP's advice for CSV injection); numbers are written as JavaScript prints them.
- */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -20,7 +20,7 @@ export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
  * A local date in the years 1000–9999, as the weeks are: PostgreSQL has no year 0, and a range's
  * defaults count back up to 12 weeks from it.
  */
-const LocalDate = isoDate({ abort: true })
+export const LocalDate = isoDate({ abort: true })
   .regex(/^[1-9]/, 'a date in the years 1000–9999')
   .meta({ description: 'A local date, YYYY-MM-DD, in `timeZone` (years 1000–9999)', allOf: [{ pattern: '^[1-9]' }] });
 

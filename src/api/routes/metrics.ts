@@ -156,7 +156,7 @@ export function metricsRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
 }
 
 /** `format` decides when given; otherwise CSV when the client prefers text/csv to JSON. */
-function wantsCsv(c: Context, format: 'json' | 'csv' | undefined): boolean {
+export function wantsCsv(c: Context, format: 'json' | 'csv' | undefined): boolean {
   if (format) return format === 'csv';
   const accept = c.req.header('Accept');
   if (!accept) return false;
