@@ -145,7 +145,8 @@ export class LedgerStore {
         await tx.query(
           `INSERT INTO handoff_leads (handoff_id, workflow_id, lead, policy_version) VALUES ($1, $2, $3, $4)
            ON CONFLICT (handoff_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id, lead = EXCLUDED.lead,
-             policy_version = COALESCE(EXCLUDED.policy_version, handoff_leads.policy_version), updated_at = now()`,
+             policy_version = COALESCE(EXCLUDED.policy_version, handoff_leads.policy_version), updated_at = now()
+           WHERE (handoff_leads.lead, handoff_leads.policy_version) IS DISTINCT FROM (EXCLUDED.lead, COALESCE(EXCLUDED.policy_version, handoff_leads.policy_version))`,
           [
             batch.handoffId,
             batch.workflowId,
