@@ -7,6 +7,11 @@
  * windows were missed, the outcome and rating), so a test can compute the expected figures by hand
  * without the projection fold or SQL. Events after `endingAt` never happen: those hand-offs are
  * still open, as they would be on a live system.
+ *
+ * Every batch also carries the lead data as it stood (a draft's partial checklist, then the complete
+ * one), consistent under the shipped policy with what the story records: the ICP result, the score
+ * (the lead's real score), the tier and a draft's provisional tier. The policy simulator replays
+ * these leads through edited policies.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +20,14 @@ import { repoRoot } from '../config.js';
 import type { Database, Sql } from '../db/database.js';
 import { LedgerStore } from '../db/ledger.js';
 import { QUALIFICATION_REASONS, ROUTING_REASONS, type ReportedOutcome } from '../domain/actions.js';
+import { checkIcp } from '../domain/icp.js';
+import type { Lead } from '../domain/lead.js';
 import { compactFacts, type HandoffFacts, type LedgerBatch } from '../domain/ledger.js';
 import { parsePolicy, TIERS, type Tier } from '../domain/policy.js';
+import { scoreLead, type Score } from '../domain/scoring.js';
 import type { Outcome, Stage } from '../domain/state.js';
 import type { TimelineEntry, TimelineEvent } from '../domain/timeline.js';
+import { provisionalTierFor, tierFor } from '../domain/tiers.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 
 const MINUTE = 60_000;
@@ -107,7 +116,12 @@ export interface SeededHandoff {
   handoffWindowMissed: boolean;
   /** How many first-contact windows were missed (any AE). */
   contactWindowsMissed: number;
-  /** The batches to append, in order. */
+  /**
+   * The lead data as its last batch carries it: complete once the checklist was completed (its real
+   * score is `score`, its tier `tier`), else the draft, whose provisional tier is `provisionalTier`.
+   */
+  lead: Lead;
+  /** The batches to append, in order; each carries the lead as it stood and the shipped policy's version. */
   batches: LedgerBatch[];
 }
 
@@ -150,15 +164,333 @@ class Random {
 }
 
 const COMPANY_FIRST = ['Acme', 'Northwind', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli', 'Vandelay', 'Soylent', 'Tyrell'];
-const COMPANY_SECOND = ['Logistics', 'Health', 'Fintech', 'Retail', 'Software', 'Manufacturing', 'Freight', 'Labs'];
+const COMPANY_SECOND = ['Logistics', 'Health', 'Fintech', 'Retail', 'Software', 'Manufacturing', 'Freight', 'Labs'] as const;
+type Sector = (typeof COMPANY_SECOND)[number];
 
-/** Some names need quoting in CSV: commas, quotes. */
-function companyName(rnd: Random, i: number): string {
-  const base = `${rnd.pick(COMPANY_FIRST)} ${rnd.pick(COMPANY_SECOND)}`;
-  if (i % 37 === 5) return `${base}, Inc.`;
-  if (i % 53 === 7) return `The "${base}" Group`;
-  return `${base} ${i}`;
+/** Some names need quoting in CSV: commas, quotes. The sector in the name gives the company's industry. */
+function companyName(rnd: Random, i: number): { name: string; sector: Sector } {
+  const first = rnd.pick(COMPANY_FIRST);
+  const sector = rnd.pick(COMPANY_SECOND);
+  const base = `${first} ${sector}`;
+  if (i % 37 === 5) return { name: `${base}, Inc.`, sector };
+  if (i % 53 === 7) return { name: `The "${base}" Group`, sector };
+  return { name: `${base} ${i}`, sector };
 }
+
+// Lead data. The market below (where companies are, what they run, how engaged their people are) is
+// drawn without looking at the policy's rules; a search then keeps a lead that the shipped policy
+// treats as the story says. So an edited policy meets the seed as it would meet real leads, not
+// leads built to sit on the shipped rules' edges.
+
+const INDUSTRY_OF: Record<Sector, string> = {
+  Logistics: 'logistics',
+  Health: 'healthcare',
+  Fintech: 'fintech',
+  Retail: 'retail',
+  Software: 'software',
+  Manufacturing: 'manufacturing',
+  Freight: 'transportation',
+  Labs: 'biotech',
+};
+/** Where the prospects are (weights). */
+const REGIONS = { US: 30, GB: 10, DE: 8, CA: 6, FR: 5, NL: 4, AU: 4, IE: 3, ES: 4, BR: 5, IN: 5, MX: 3, JP: 3, SG: 3, PL: 3, ZA: 2 };
+const TOOLS = ['salesforce', 'hubspot', 'zendesk', 'intercom', 'pipedrive', 'freshdesk', 'slack', 'jira', 'snowflake', 'segment', 'gong'];
+const FIRST_NAMES = 'Ana Ben Chloe Dev Elif Femi Grace Hiro Ines Jonas Kofi Lea Mateo Nina Omar Priya'.split(' ');
+const LAST_NAMES = 'Silva Becker Okafor Nakamura Rossi Novak Haddad Lindqvist Moreau Patel Garcia Murphy'.split(' ');
+const ROLES: readonly { title: string; authority: NonNullable<Lead['contact']>['authority'] }[] = [
+  { title: 'Chief Revenue Officer', authority: 'economic_buyer' },
+  { title: 'CFO', authority: 'economic_buyer' },
+  { title: 'VP Sales', authority: 'decision_maker' },
+  { title: 'Head of Revenue Operations', authority: 'decision_maker' },
+  { title: 'Director of Customer Success', authority: 'decision_maker' },
+  { title: 'Sales Operations Manager', authority: 'influencer' },
+  { title: 'Head of Growth', authority: 'influencer' },
+  { title: 'SDR Team Lead', authority: 'user' },
+];
+const PAIN_POINTS = [
+  'leads go cold between SDR and AE',
+  'no visibility into hand-off SLAs',
+  'lead routing by spreadsheet',
+  'AEs cherry-pick leads',
+  'CRM data incomplete at hand-off',
+  'slow first contact on demo requests',
+  'no feedback from AEs to SDRs',
+];
+const OBJECTIONS = ['price', 'already has a router', 'security review needed', 'integration effort', 'budget cycle', 'needs IT buy-in'];
+const COMPETITORS = ['LeanData', 'Chili Piper', 'Distribution Engine', 'an in-house script'];
+const DECISION_PROCESSES = [
+  'VP Sales decides; IT signs off on security',
+  'buying committee of three; CFO approves above 50k',
+  'RevOps evaluates, the CRO signs',
+  'pilot with one team, then a company-wide rollout',
+];
+const INTENT_SIGNALS = [
+  'g2: compared lead-routing tools',
+  'bombora: lead routing surge',
+  'bombora: sales handoff surge',
+  'hiring: SDR manager',
+  'news: funding round',
+];
+const TRIGGER_EVENTS = [
+  'new CRO started last month',
+  'SDR team doubling this quarter',
+  'missed the pipeline target last quarter',
+  'moving off spreadsheets to a CRM',
+  'opening a new sales region',
+];
+const WHY_NOW = [
+  'board wants faster speed-to-lead',
+  'inbound volume up 40 % since the last campaign',
+  'current tool is up for renewal',
+  'new sales leadership reviews the funnel',
+];
+const NEXT_STEPS = ['AE to propose a discovery call', 'send the ROI summary, then a call', 'demo for the RevOps team'];
+/** The seed's `icp_failed` event reads "employees 20 is below the minimum 50". */
+const NOT_ICP_EMPLOYEES = 20;
+
+/** What a lead's company and people are: drawn once per try, kept when only the signals are redrawn. */
+type Profile = Required<Pick<Lead, 'contact' | 'company' | 'painPoints' | 'context'>>;
+
+/** How engaged the prospect is: the numbers and switches of the scored fields. */
+interface Signals {
+  touchpoints: number;
+  replies: number;
+  meetingBooked: boolean;
+  pricingPageVisits: number;
+  contentDownloads: number;
+  intentSignals: number;
+  trigger: boolean;
+  timeline: '0-30d' | '31-90d' | '90d+' | 'unknown' | 'date';
+}
+
+/** What the lead must be: in or out of the ICP, and (when given) the tier, final or provisional, it must get. */
+interface Aim {
+  icp: boolean;
+  tier?: { provisional: boolean; want: Tier | null };
+  /** The shape the lead is seen in (a draft lacks some fields); the aim is checked on it. */
+  form: (lead: Lead) => Lead;
+}
+
+const same = (lead: Lead): Lead => lead;
+
+/** A draft as first submitted: the budget and the next step missing (the `submitted` event says so). */
+function draftForm(lead: Lead): Lead {
+  const { nextStep: _nextStep, ...rest } = withoutBudget(lead);
+  return rest;
+}
+
+/** An expired draft after its update: the next step added, the budget still missing. */
+function withoutBudget(lead: Lead): Lead {
+  const { budget: _budget, ...urgency } = lead.urgency ?? {};
+  return { ...lead, urgency };
+}
+
+/** The leads of one hand-off: the draft it was submitted as (itself when it was complete) and the complete lead. */
+interface HandoffLeads {
+  draft: Lead;
+  complete: Lead;
+}
+
+interface LeadPlan {
+  kind: 'qualified' | 'notIcp' | 'nurture' | 'withdrawn' | 'expired';
+  tier: Tier;
+  provisionalTier: Tier;
+  draft: boolean;
+  company: string;
+  sector: Sector;
+  submittedAt: number;
+}
+
+/** A hand-off's leads, meeting what its story will record (`plan`). */
+function seedLeads(lrnd: Random, plan: LeadPlan): HandoffLeads {
+  const market = (): Profile => drawProfile(lrnd, plan);
+  const icp = plan.kind !== 'notIcp';
+  const provisional = { provisional: true, want: plan.provisionalTier };
+  if (plan.kind === 'withdrawn' || plan.kind === 'expired') {
+    // Never completed: only the draft is seen, and its provisional tier set the hand-off window.
+    const draft = findLead(lrnd, plan.submittedAt, { icp, tier: provisional, form: draftForm }, market).lead;
+    return { draft, complete: draft };
+  }
+  const tier =
+    plan.kind === 'qualified'
+      ? { provisional: false, want: plan.tier }
+      : plan.kind === 'nurture'
+        ? { provisional: false, want: null }
+        : plan.draft
+          ? undefined
+          : provisional;
+  const complete = findLead(lrnd, plan.submittedAt, { icp, tier, form: same }, market);
+  if (!plan.draft) return { draft: complete.lead, complete: complete.lead };
+  // The draft is the same company and contact; its engagement and urgency may have moved by completion.
+  const aim: Aim = { icp, tier: provisional, form: draftForm };
+  if (offBy(complete.lead, aim) === 0) return { draft: complete.lead, complete: complete.lead };
+  return { draft: findLead(lrnd, plan.submittedAt, aim, () => complete.profile).lead, complete: complete.lead };
+}
+
+/** Mixes the seed and the index into a PRNG seed (murmur3's finaliser), so neighbouring hand-offs look unrelated. */
+function leadSeed(seed: number, i: number): number {
+  const mix = (h: number): number => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  return mix(mix(seed >>> 0) ^ Math.imul(i + 1, 0x9e3779b1));
+}
+
+/** Tries before the exhaustive fallback; most leads hit in one or two. */
+const TRIES = 24;
+
+/**
+ * A lead meeting `aim`: random leads, warmer or colder as the misses say, then (rarely) every
+ * combination of signals for the last profile, in an order that starts at random.
+ */
+function findLead(lrnd: Random, submittedAt: number, aim: Aim, profileOf: () => Profile): { lead: Lead; profile: Profile } {
+  let warmth = aim.tier ? warmthFor(aim.tier.want) + (lrnd.next() - 0.5) * 0.2 : 0.2 + 0.6 * lrnd.next();
+  let profile = profileOf();
+  for (let t = 0; t < TRIES; t++) {
+    if (t > 0) profile = profileOf();
+    const lead = assemble(profile, drawSignals(lrnd, warmth), lrnd, warmth, submittedAt);
+    const off = offBy(lead, aim);
+    if (off === 0) return { lead, profile };
+    if (Number.isFinite(off)) warmth = Math.min(0.98, Math.max(0.02, warmth - 0.1 * Math.sign(off)));
+  }
+  const start = lrnd.int(0, SIGNAL_GRID.length - 1);
+  for (let k = 0; k < SIGNAL_GRID.length; k++) {
+    const lead = assemble(profile, SIGNAL_GRID[(start + k) % SIGNAL_GRID.length]!, lrnd, warmth, submittedAt);
+    if (offBy(lead, aim) === 0) return { lead, profile };
+  }
+  throw new Error(`kpi-seed: no lead meets ${JSON.stringify({ icp: aim.icp, tier: aim.tier })} under policy ${POLICY.version}`);
+}
+
+/** 0 when the lead (in its form) meets the aim; else how many tiers too warm (> 0) or too cold (< 0); NaN for the wrong ICP result. */
+function offBy(complete: Lead, aim: Aim): number {
+  const lead = aim.form(complete);
+  if (checkIcp(lead, POLICY.icp).pass !== aim.icp) return NaN;
+  if (!aim.tier) return 0;
+  const score = scoreLead(lead, POLICY.scoring);
+  const got = aim.tier.provisional ? provisionalTierFor(score, lead, POLICY) : tierFor(score, lead, POLICY);
+  return rank(got) - rank(aim.tier.want);
+}
+
+/** Tiers in order of warmth, below the threshold lowest. */
+const rank = (tier: Tier | null): number => (tier === null ? 0 : TIERS.length - TIERS.indexOf(tier));
+
+function warmthFor(tier: Tier | null): number {
+  return tier === 'hot' ? 0.85 : tier === 'warm' ? 0.6 : tier === 'cool' ? 0.42 : 0.15;
+}
+
+function drawProfile(lrnd: Random, plan: LeadPlan): Profile {
+  const domain = `${slug(plan.company)}.example`;
+  const first = lrnd.pick(FIRST_NAMES);
+  const last = lrnd.pick(LAST_NAMES);
+  const role = lrnd.pick(ROLES);
+  // Log-uniform from 50 (the companies SDRs prospect) to 20,000 employees.
+  const employees = plan.kind === 'notIcp' ? NOT_ICP_EMPLOYEES : Math.round(Math.exp(Math.log(50) + lrnd.next() * Math.log(400)));
+  const champion = lrnd.chance(0.3) ? `${first} ${last}` : `${lrnd.pick(FIRST_NAMES)} ${lrnd.pick(LAST_NAMES)}`;
+  return {
+    contact: { name: `${first} ${last}`, title: role.title, email: `${first}.${last}@${domain}`.toLowerCase(), authority: role.authority },
+    company: {
+      name: plan.company,
+      domain,
+      employees,
+      industry: INDUSTRY_OF[plan.sector],
+      region: lrnd.weighted(REGIONS),
+      techStack: some(lrnd, TOOLS, lrnd.int(0, 4)),
+    },
+    painPoints: some(lrnd, PAIN_POINTS, lrnd.int(1, 3)),
+    context: {
+      objections: some(lrnd, OBJECTIONS, lrnd.int(0, 2)),
+      champion,
+      decisionProcess: lrnd.pick(DECISION_PROCESSES),
+      ...(lrnd.chance(0.4) ? { competitor: lrnd.pick(COMPETITORS) } : {}),
+    },
+  };
+}
+
+/** Signals of a prospect as engaged as `warmth` (0 cold … 1 hot). */
+function drawSignals(lrnd: Random, warmth: number): Signals {
+  const touchpoints = lrnd.int(1, 4 + Math.round(10 * warmth));
+  return {
+    touchpoints,
+    replies: lrnd.chance(0.2 + 0.7 * warmth) ? lrnd.int(1, Math.min(touchpoints, 1 + Math.round(4 * warmth))) : 0,
+    meetingBooked: lrnd.chance(0.1 + 0.75 * warmth),
+    pricingPageVisits: lrnd.chance(0.15 + 0.75 * warmth) ? lrnd.int(1, 6) : 0,
+    contentDownloads: lrnd.chance(0.2 + 0.6 * warmth) ? lrnd.int(1, 4) : 0,
+    intentSignals: lrnd.chance(0.1 + 0.7 * warmth) ? lrnd.int(1, 3) : 0,
+    trigger: lrnd.chance(0.1 + 0.6 * warmth),
+    timeline: lrnd.weighted({ '0-30d': 10 + 40 * warmth, '31-90d': 35, '90d+': 30 - 25 * warmth, unknown: 15 - 10 * warmth, date: 8 }),
+  };
+}
+
+/** Every combination of a few values of each signal: the fallback when random leads keep missing. */
+const SIGNAL_GRID: readonly Signals[] = [3, 12].flatMap((touchpoints) =>
+  [0, 1, 3].flatMap((replies) =>
+    [false, true].flatMap((meetingBooked) =>
+      [0, 2].flatMap((pricingPageVisits) =>
+        [0, 1].flatMap((intentSignals) =>
+          [0, 1].flatMap((contentDownloads) =>
+            [false, true].flatMap((trigger) =>
+              (['0-30d', '31-90d'] as const).map((timeline) => ({
+                touchpoints,
+                replies,
+                meetingBooked,
+                pricingPageVisits,
+                contentDownloads,
+                intentSignals,
+                trigger,
+                timeline,
+              })),
+            ),
+          ),
+        ),
+      ),
+    ),
+  ),
+);
+
+/** A complete lead: the profile, the signals, and the texts that go with them. */
+function assemble(profile: Profile, s: Signals, lrnd: Random, warmth: number, submittedAt: number): Lead {
+  const triggerEvent = s.trigger ? lrnd.pick(TRIGGER_EVENTS) : undefined;
+  const meetingAt = Math.ceil((submittedAt + lrnd.ms(DAY, 10 * DAY)) / (30 * MINUTE)) * 30 * MINUTE;
+  return {
+    contact: profile.contact,
+    company: profile.company,
+    engagement: {
+      touchpoints: s.touchpoints,
+      replies: s.replies,
+      // Colder prospects were last touched longer ago.
+      lastTouchAt: iso(submittedAt - lrnd.ms(30 * MINUTE, (2 + 25 * (1 - warmth)) * DAY)),
+      meetingBooked: s.meetingBooked,
+      pricingPageVisits: s.pricingPageVisits,
+      contentDownloads: s.contentDownloads,
+      intentSignals: some(lrnd, INTENT_SIGNALS, s.intentSignals),
+    },
+    painPoints: profile.painPoints,
+    nextStep: s.meetingBooked
+      ? { meetingAt: iso(meetingAt), meetingLink: `https://meet.example/${profile.company.domain}`, text: 'discovery call with the AE' }
+      : { text: lrnd.pick(NEXT_STEPS) },
+    urgency: {
+      timeline: s.timeline === 'date' ? iso(submittedAt + lrnd.ms(20 * DAY, 150 * DAY)).slice(0, 10) : s.timeline,
+      budget: lrnd.weighted({ confirmed: 5 + 40 * warmth, indicated: 30, none: 25 - 20 * warmth, unknown: 20 }),
+      ...(triggerEvent ? { triggerEvent } : {}),
+    },
+    // The checklist's "why now" is met by a trigger event or a stated reason.
+    context: { ...profile.context, ...(!triggerEvent || lrnd.chance(0.4) ? { whyNow: lrnd.pick(WHY_NOW) } : {}) },
+  };
+}
+
+/** `n` distinct items, in the list's order. */
+function some<T>(lrnd: Random, items: readonly T[], n: number): T[] {
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(n, items.length)) chosen.add(lrnd.int(0, items.length - 1));
+  return [...chosen].sort((a, b) => a - b).map((k) => items[k]!);
+}
+
+const slug = (name: string): string =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** Stops a hand-off's story at `endingAt`. */
 class Now extends Error {}
@@ -178,6 +510,8 @@ class Story {
     readonly handoffId: string,
     readonly endingAt: number,
     facts: HandoffFacts,
+    /** The lead as it stands; batches share it, so it is replaced, never changed. */
+    public lead: Lead,
   ) {
     this.facts = facts;
   }
@@ -199,6 +533,8 @@ class Story {
       from: this.shipped,
       entries: this.entries.slice(this.shipped),
       facts,
+      lead: this.lead,
+      policyVersion: POLICY.version,
     });
     this.shipped = this.entries.length;
   }
@@ -269,13 +605,16 @@ export function seedKpiHandoffs(options: KpiSeedOptions): SeededHandoff[] {
   const out: SeededHandoff[] = [];
   for (let i = 0; i < options.count; i++) {
     const submittedAt = start + rnd.ms(0, span - MINUTE);
-    out.push(oneHandoff(rnd, `${prefix}${String(i).padStart(6, '0')}`, i, submittedAt, endingAt, sdrs, aes, seniors));
+    // Leads come from a PRNG of their own: drawing them leaves the main stream, and every timing, as before leads existed.
+    const leadRnd = new Random(mulberry32(leadSeed(options.seed, i)));
+    out.push(oneHandoff(rnd, leadRnd, `${prefix}${String(i).padStart(6, '0')}`, i, submittedAt, endingAt, sdrs, aes, seniors));
   }
   return out;
 }
 
 function oneHandoff(
   rnd: Random,
+  leadRnd: Random,
   handoffId: string,
   i: number,
   t0: number,
@@ -285,26 +624,33 @@ function oneHandoff(
   seniors: readonly string[],
 ): SeededHandoff {
   const sdr = sdrs[i % sdrs.length]!;
-  const company = companyName(rnd, i);
+  const { name: company, sector } = companyName(rnd, i);
   const kind = rnd.weighted({ qualified: 80, notIcp: 6, nurture: 9, withdrawn: 2, expired: 3 });
   const tier: Tier = rnd.weighted({ hot: 25, warm: 35, cool: 40 });
-  const score =
-    kind === 'nurture' ? rnd.int(20, 49) : tier === 'hot' ? rnd.int(80, 100) : tier === 'warm' ? rnd.int(65, 79) : rnd.int(50, 64);
+  // The score used to be drawn here (within the tier's band); the draw stays so every later draw is unchanged.
+  rnd.next();
   // A draft's provisional tier may differ from where it ends up; a complete submission's is its tier.
   const draft = kind === 'withdrawn' || kind === 'expired' || rnd.chance(0.15);
   const provisionalTier: Tier = kind === 'qualified' && !(draft && rnd.chance(0.3)) ? tier : rnd.pick(['hot', 'warm', 'cool'] as const);
+  const leads = seedLeads(leadRnd, { kind, tier, provisionalTier, draft, company, sector, submittedAt: t0 });
+  const score = scoreLead(leads.complete, POLICY.scoring);
   const handoffBy = t0 + HANDOFF_WINDOW[provisionalTier];
-  const story = new Story(handoffId, endingAt, {
-    stage: 'awaiting_checklist',
-    sdrId: sdr,
-    previousAes: [],
-    provisionalTier,
-    company,
-    escalations: 0,
-    handoffWindowMissed: false,
-    submittedAt: iso(t0),
-    handoffBy: iso(handoffBy),
-  });
+  const story = new Story(
+    handoffId,
+    endingAt,
+    {
+      stage: 'awaiting_checklist',
+      sdrId: sdr,
+      previousAes: [],
+      provisionalTier,
+      company,
+      escalations: 0,
+      handoffWindowMissed: false,
+      submittedAt: iso(t0),
+      handoffBy: iso(handoffBy),
+    },
+    draft ? draftForm(leads.draft) : leads.complete,
+  );
   let scenario: string = kind;
   let reportedOutcome: ReportedOutcome | null = null;
   let rating: number | null = null;
@@ -346,6 +692,7 @@ function oneHandoff(
         const expiresAt = t0 + DRAFT_EXPIRY_FACTOR * HANDOFF_WINDOW[provisionalTier];
         const update = t0 + rnd.ms(5 * MINUTE, HOUR);
         story.record(update, 'checklist_updated', sdr, 'missing: urgency.budget');
+        story.lead = withoutBudget(leads.draft);
         story.ship();
         handoffWindowUntil(expiresAt);
         story.record(expiresAt, 'draft_expired', BATON, 'missing: urgency.budget', 'draftExpiryFactor');
@@ -359,6 +706,7 @@ function oneHandoff(
         (rnd.chance(0.3) ? rnd.ms(HANDOFF_WINDOW[provisionalTier], 2.5 * HANDOFF_WINDOW[provisionalTier]) : rnd.ms(10 * MINUTE, 3 * HOUR));
       handoffWindowUntil(ready);
       story.record(ready, 'checklist_updated', sdr, 'checklist complete');
+      story.lead = leads.complete;
     }
     story.record(ready, 'checklist_completed', BATON);
     if (kind === 'notIcp') {
@@ -367,12 +715,12 @@ function oneHandoff(
       story.ship();
       throw new Now();
     }
-    story.record(ready, 'scored', BATON, `${score} = fit + engagement + intent`, undefined, (f) => {
-      f.score = score;
+    story.record(ready, 'scored', BATON, scoreDetail(score), undefined, (f) => {
+      f.score = score.total;
     });
     scored = true;
     if (kind === 'nurture') {
-      story.close(ready, 'nurture', `score ${score} below the threshold 50`);
+      story.close(ready, 'nurture', `score ${score.total} below the threshold ${POLICY.scoring.threshold}`);
       story.ship();
       throw new Now();
     }
@@ -642,7 +990,7 @@ function oneHandoff(
     sdr,
     tier: gotTier ? tier : null,
     provisionalTier,
-    score: scored ? score : null,
+    score: scored ? score.total : null,
     submittedAt: iso(t0),
     firstAssignedAt: story.firstAssignedAt,
     aes: story.aes,
@@ -659,8 +1007,15 @@ function oneHandoff(
     escalations: f.escalations,
     handoffWindowMissed: f.handoffWindowMissed,
     contactWindowsMissed: story.contactWindowsMissed,
+    lead: story.lead,
     batches: story.batches,
   };
+}
+
+/** The `scored` event's detail, as the workflow words it. */
+function scoreDetail(score: Score): string {
+  const rules = score.rules.map((r) => `${r.id} +${r.points}`).join(', ');
+  return `${score.total} = fit ${score.fit} + engagement ${score.engagement} + intent ${score.intent}; rules: ${rules}`;
 }
 
 function ratingFor(rnd: Random, outcome: ReportedOutcome | 'none'): number {
