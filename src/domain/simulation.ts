@@ -139,6 +139,8 @@ function insertSorted(list: { at: number; aeId: string }[], item: { at: number; 
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isTier = (b: Bucket): b is Tier => (TIERS as readonly string[]).includes(b);
+/** Waits for an AE under the hand-off window: a tiered lead, or a draft (on its provisional tier). */
+const waits = (b: Bucket): boolean => isTier(b) || b === 'draft';
 
 /** The draft against the baseline over the same hand-offs, as the simulator's answer. */
 export function simulate(input: {
@@ -178,8 +180,10 @@ export function simulate(input: {
     if ((b.bucket === 'not_icp') !== (c.bucket === 'not_icp')) what.push('not_icp');
     if (b.score !== c.score) what.push('score');
     if (b.aeId !== c.aeId) what.push('ae');
-    if (b.handoffBy !== c.handoffBy) what.push('handoff_deadline');
-    if (b.contactBy !== c.contactBy) what.push('contact_deadline');
+    // A deadline differs only where both sides have it: a lead that leaves the queue (nurture,
+    // not_icp) or is no longer routed shows as that change, not as a moved deadline.
+    if (waits(b.bucket) && waits(c.bucket) && b.handoffBy !== c.handoffBy) what.push('handoff_deadline');
+    if (b.contactBy !== null && c.contactBy !== null && b.contactBy !== c.contactBy) what.push('contact_deadline');
     if (what.length === 0) return;
 
     changes.handoffs++;
@@ -196,7 +200,7 @@ export function simulate(input: {
     }
     if (what.includes('contact_deadline')) {
       changes.contactDeadline++;
-      if (b.contactBy !== null && c.contactBy !== null) count(deadlines.contact, b.contactBy, c.contactBy, h.firstContactAt);
+      count(deadlines.contact, b.contactBy!, c.contactBy!, h.firstContactAt);
     }
 
     const responsible = blame(b, c, baseline.policy, candidate.policy);
@@ -304,7 +308,7 @@ function blame(b: Replayed, c: Replayed, bp: Policy, cp: Policy): Responsible[] 
     const [x, y] = [bp.tiers[tierB][key], cp.tiers[tierC][key]];
     if (tierB === tierC && x !== y) out.push({ path: `tiers.${tierC}.${key}`, before: formatDuration(x), after: formatDuration(y) });
   };
-  if (b.handoffBy !== c.handoffBy) windows('handoffWindow', b.clockTier, c.clockTier);
+  if (waits(b.bucket) && waits(c.bucket) && b.handoffBy !== c.handoffBy) windows('handoffWindow', b.clockTier, c.clockTier);
   if (b.contactBy !== null && c.contactBy !== null && b.contactBy !== c.contactBy && isTier(b.bucket) && isTier(c.bucket)) {
     windows('contactWindow', b.bucket, c.bucket);
   }

@@ -81,6 +81,13 @@ const MATRIX: Record<string, Access> = {
   'GET /v1/webhooks/:id/deliveries': { bearer: ['admin'] },
   'POST /v1/webhooks/:id/deliveries/:deliveryId/replay': { bearer: ['admin'] },
 
+  'GET /v1/policies': { bearer: ['manager', 'ops', 'admin'] },
+  'POST /v1/policies': { bearer: ['manager', 'admin'] },
+  'GET /v1/policies/:number': { bearer: ['manager', 'ops', 'admin'] },
+  'GET /v1/policies/:number/diff': { bearer: ['manager', 'ops', 'admin'] },
+  'POST /v1/policies/:number/publish': { bearer: ['manager', 'admin'] },
+  'POST /v1/policies/simulate': { bearer: ['manager', 'ops', 'admin'] },
+
   'GET /v1/metrics': { bearer: EVERY_ROLE, note: 'SDRs and AEs scoped to their own' },
   'GET /v1/reports/weekly': { bearer: EVERY_ROLE, note: 'SDRs and AEs scoped to their own' },
 };
@@ -89,7 +96,7 @@ const TOKEN = (role: Role) => `tok-matrix-${role}`;
 const principals = TokenStore.fromTokens(ROLES.map((role) => ({ id: `${role}-matrix`, role, name: `The ${role}`, token: TOKEN(role) })));
 
 /** Path parameters that could exist (the answer may still be 404: the role check comes first). */
-const PARAMS: Record<string, string> = { id: 'crm-lead-1', name: 'swagger-ui.css', deliveryId: '1' };
+const PARAMS: Record<string, string> = { id: 'crm-lead-1', name: 'swagger-ui.css', deliveryId: '1', number: '1' };
 const concrete = (pattern: string) =>
   pattern.replace(/:(\w+)/g, (_, name: string) => {
     if (pattern.startsWith('/v1/aes')) return 'ae-kim';
