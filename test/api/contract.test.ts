@@ -13,7 +13,9 @@
 import { Client, type ConnectionLike } from '@temporalio/client';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { after, before, test } from 'node:test';
 import { DateTime } from 'luxon';
 import { createApp } from '../../src/api/app.js';
@@ -21,6 +23,7 @@ import { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { Role } from '../../src/domain/actions.js';
+import { PolicySchema, type PolicyInput } from '../../src/domain/policy.js';
 import { readPolicyFile } from '../../src/policy/file.js';
 import { testDatabase } from '../support/db.js';
 import { requestApp } from './http.js';
@@ -98,6 +101,12 @@ const CALLER: Record<string, Role | null> = {
   replayWebhookDelivery: 'admin',
   getMetrics: 'manager',
   getWeeklyReport: 'manager',
+  listPolicies: 'ops',
+  createPolicy: 'manager',
+  getPolicy: 'ops',
+  diffPolicy: 'manager',
+  publishPolicy: 'admin',
+  simulatePolicy: 'manager',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -211,7 +220,7 @@ const KNOWN = new Set([
   ...['$ref', 'type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'minProperties', 'maxProperties'],
   ...['items', 'minItems', 'maxItems', 'uniqueItems', 'minLength', 'maxLength', 'pattern', 'format'],
   ...['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'anyOf', 'oneOf', 'allOf', 'not', 'if', 'then', 'else'],
-  ...['description', 'example', 'examples', 'default', 'title', 'x-non-overlapping-intervals'],
+  ...['description', 'example', 'examples', 'default', 'title', 'x-non-overlapping-intervals', 'x-policy-document'],
 ]);
 
 /** Whether `v` is valid against `schema` (JSON Schema 2020-12, the keywords above). */
@@ -260,8 +269,27 @@ function valid(schema: Schema, v: unknown): boolean {
     const branch = valid(s.if as Schema, v) ? s.then : s.else;
     if (branch !== undefined && !valid(branch as Schema, v)) return false;
   }
+  if (s['x-policy-document'] === true && !PolicySchema.safeParse({ version: 'label', ...(v as object) }).success) return false;
   return true;
 }
+
+/**
+ * Policy documents (the document's `x-policy-document`: the policy schema's cross-field rules are
+ * said in words): the shipped one with its threshold, a tier window and its label varied.
+ */
+const SHIPPED_POLICY = parseYaml(readFileSync(path.join(repoRoot, 'policy', 'default.yaml'), 'utf8')) as PolicyInput;
+const policyDocuments: fc.Arbitrary<unknown> = fc
+  .record({
+    threshold: fc.integer({ min: 0, max: 100 }),
+    hotWindow: fc.constantFrom('2h', '4h', 'PT3H', '90m'),
+    label: fc.option(fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/), { nil: undefined }),
+  })
+  .map(({ threshold, hotWindow, label }) => {
+    const { version: _shipped, ...doc } = structuredClone(SHIPPED_POLICY);
+    doc.scoring.threshold = threshold;
+    doc.tiers.hot.handoffWindow = hotWindow;
+    return label === undefined ? doc : { ...doc, version: label };
+  });
 
 /** Characters for free text: mostly ASCII, some of the whole of Unicode, now and then half a surrogate pair. */
 const textUnit = fc.oneof(
@@ -357,6 +385,7 @@ function build(schema: Schema): fc.Arbitrary<unknown> {
   const s = schema;
   const generative = GENERATIVE.some((k) => k in s);
   if (typeof s.$ref === 'string') return arb(target(s.$ref));
+  if (s['x-policy-document'] === true) return policyDocuments;
   if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as unknown[]));
   if ('const' in s) return fc.constant(s.const);
   const branches = (s.anyOf ?? s.oneOf) as Schema[] | undefined;
@@ -425,8 +454,9 @@ function requestValid(endpoint: Endpoint, req: Req): boolean {
 
 /**
  * Rules the document can only say in words, applied to generated requests: `getMetrics`'s range
- * (`from` not after `to`, at most 731 days, the defaults included) and `listHandoffs`' page token
- * (only a nextPageToken of the same listing: the property fetches one first).
+ * (`from` not after `to`, at most 731 days, the defaults included), `listHandoffs`' page token
+ * (only a nextPageToken of the same listing: the property fetches one first), `simulatePolicy`'s range
+ * (as `getMetrics`'), and `createPolicy`'s `basedOn` (a saved version).
  */
 const RULES: Record<string, (req: Req) => fc.Arbitrary<Req>> = {
   getMetrics: (req) =>
@@ -439,6 +469,20 @@ const RULES: Record<string, (req: Req) => fc.Arbitrary<Req>> = {
         query.from = from ?? query.from;
       }
       return { ...req, query };
+    }),
+  // `basedOn` must name a saved version, and the contract's catalog has none.
+  createPolicy: (req) => {
+    const { basedOn: _unknown, ...body } = req.body as Record<string, unknown>;
+    return fc.constant({ ...req, body });
+  },
+  simulatePolicy: (req) =>
+    fc.integer({ min: 0, max: 730 }).map((days) => {
+      const body = { ...(req.body as Record<string, unknown>) };
+      if (typeof body.from === 'string') {
+        const to = typeof body.to === 'string' ? DateTime.fromISO(body.to, { zone: 'UTC' }) : DateTime.utc().minus({ days: 2 });
+        body.from = to.minus({ days: typeof body.to === 'string' ? days : Math.max(0, days - 2) }).toISODate() ?? body.from;
+      }
+      return { ...req, body };
     }),
 };
 

@@ -43,7 +43,7 @@ const CreateBodySchema = z.strictObject({
     .min(1)
     .max(999_999_999)
     .optional()
-    .meta({ description: 'The version this one was edited from (the diff view compares them)' }),
+    .meta({ description: 'The version this one was edited from (the diff view compares them); one not saved is 422' }),
 });
 
 const PublishBodySchema = z.strictObject({ note: trimmedText(2000).optional() });
