@@ -100,14 +100,17 @@ export const SimulationReportSchema = z
       }),
     buckets: z.object({ baseline: BucketCountsSchema, candidate: BucketCountsSchema }),
     changes: z.object({
-      handoffs: z.number().int().meta({ description: 'Hand-offs with any difference' }),
+      handoffs: z.number().int().meta({ description: 'Hand-offs whose own outcome differs: bucket, score or a deadline' }),
       tier: z.number().int().meta({ description: 'Tiered under both, in a different tier' }),
       toNurture: z.number().int(),
       fromNurture: z.number().int(),
       toNotIcp: z.number().int(),
       fromNotIcp: z.number().int(),
       score: z.number().int(),
-      ae: z.number().int().meta({ description: 'Routed to a different AE (or routed under one and not the other)' }),
+      ae: z.number().int().meta({
+        description:
+          'Routed to a different AE, or routed under one and not the other: including picks that moved only because other hand-offs took turns or capacity (see aeShares)',
+      }),
       handoffDeadline: z.number().int(),
       contactDeadline: z.number().int(),
     }),
@@ -125,7 +128,9 @@ export const SimulationReportSchema = z
     }),
     deadlines: z.object({ handoff: DeadlineShiftSchema, contact: DeadlineShiftSchema }),
     conversion: z.object({ baseline: z.array(ConversionSchema), candidate: z.array(ConversionSchema) }),
-    changed: z.array(ChangedHandoffSchema).meta({ description: 'Every hand-off with a difference, in submission order' }),
+    changed: z.array(ChangedHandoffSchema).meta({
+      description: 'Every hand-off whose own outcome differs (changes.handoffs), in submission order',
+    }),
     elapsedMs: z.number(),
   })
   .meta({ id: 'SimulationReport' });

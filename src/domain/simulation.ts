@@ -184,7 +184,10 @@ export function simulate(input: {
     // not_icp) or is no longer routed shows as that change, not as a moved deadline.
     if (waits(b.bucket) && waits(c.bucket) && b.handoffBy !== c.handoffBy) what.push('handoff_deadline');
     if (b.contactBy !== null && c.contactBy !== null && b.contactBy !== c.contactBy) what.push('contact_deadline');
-    if (what.length === 0) return;
+    if (what.includes('ae')) changes.ae++;
+    // A pick that differs only because other hand-offs took turns or capacity is the AEs' shares'
+    // story (aeShares), not this hand-off's: in a rotation, one lead more shifts every pick after it.
+    if (what.length === 0 || (what.length === 1 && what[0] === 'ae')) return;
 
     changes.handoffs++;
     if (what.includes('tier')) changes.tier++;
@@ -193,7 +196,6 @@ export function simulate(input: {
     if (c.bucket === 'not_icp' && b.bucket !== 'not_icp') changes.toNotIcp++;
     if (b.bucket === 'not_icp' && c.bucket !== 'not_icp') changes.fromNotIcp++;
     if (what.includes('score')) changes.score++;
-    if (what.includes('ae')) changes.ae++;
     if (what.includes('handoff_deadline')) {
       changes.handoffDeadline++;
       count(deadlines.handoff, b.handoffBy, c.handoffBy, h.firstAssignedAt);
@@ -314,10 +316,6 @@ function blame(b: Replayed, c: Replayed, bp: Policy, cp: Policy): Responsible[] 
   }
   if (JSON.stringify(bp.clock) !== JSON.stringify(cp.clock) && (b.handoffBy !== c.handoffBy || b.contactBy !== c.contactBy))
     out.push({ path: 'clock' });
-  if (b.aeId !== c.aeId && out.length === 0) {
-    // Nothing about this lead changed: other hand-offs the draft routes differently took turns or capacity.
-    out.push({ path: 'routing (turns and capacity taken by other changed hand-offs)' });
-  }
   return out;
 }
 

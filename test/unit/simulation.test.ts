@@ -73,7 +73,7 @@ describe('routing replay', () => {
     );
   });
 
-  it('a draft that routes a lead the baseline sent to nurture shifts the turns after it, and says why', () => {
+  it('a draft that routes a lead the baseline sent to nurture shifts the turns after it', () => {
     const roster = [ae('ae-a', { capacity: 5 }), ae('ae-b', { capacity: 5 })];
     // Scores 30 under the shipped policy: nurture; with a threshold of 30 it is cool.
     const weak = leadWith((l) => {
@@ -98,12 +98,12 @@ describe('routing replay', () => {
       range: { from: T0 - 24 * HOUR, to: T0 + 24 * HOUR },
     });
     const rows = Object.fromEntries(report.changed.map((c) => [c.handoffId, c]));
-    assert.deepEqual(Object.keys(rows).sort(), ['h3', 'weak']);
+    // h3 only moved in the rotation: counted among the AE changes and in the shares, not listed.
+    assert.deepEqual(Object.keys(rows), ['weak']);
     assert.deepEqual([rows.weak!.baseline.bucket, rows.weak!.candidate.bucket, rows.weak!.candidate.aeId], ['nurture', 'cool', 'ae-b']);
+    assert.deepEqual(rows.weak!.changed, ['nurture', 'ae']);
     assert.deepEqual(rows.weak!.responsible, [{ path: 'scoring.threshold', before: 50, after: 30 }]);
-    assert.deepEqual([rows.h3!.baseline.aeId, rows.h3!.candidate.aeId], ['ae-b', 'ae-a']);
-    assert.deepEqual(rows.h3!.changed, ['ae']);
-    assert.match(rows.h3!.responsible[0]!.path, /^routing/);
+    assert.deepEqual([report.changes.handoffs, report.changes.ae], [1, 2]);
     assert.deepEqual(
       report.aeShares.map((s) => [s.aeId, s.baseline.count, s.candidate.count]),
       [
