@@ -18,9 +18,8 @@ import { TokenStore } from '../src/api/auth.js';
 import { loadConfig, repoRoot } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { RosterStore } from '../src/db/roster.js';
-import { KPI_AES, KPI_SENIOR_AES, seedKpiHandoffs, writeKpiSeed } from '../src/dev/kpi-seed.js';
+import { KPI_AES, kpiRoster, seedKpiHandoffs, writeKpiSeed } from '../src/dev/kpi-seed.js';
 import type { PolicyInput } from '../src/domain/policy.js';
-import { AeSchema } from '../src/domain/roster.js';
 import type { SimulationReport } from '../src/domain/simulation-report.js';
 import { policySource, readPolicyDocument } from '../src/policy/source.js';
 import { readPolicyFile } from '../src/policy/file.js';
@@ -85,18 +84,7 @@ async function measure(
   await writeKpiSeed(db, items, { perTransaction: 100, concurrency });
   const seedSeconds = (performance.now() - started) / 1000;
   // The seed's AEs, with capacity that binds now and then, as a real team's does.
-  await new RosterStore(db).seed(
-    KPI_AES.map((id) =>
-      AeSchema.parse({
-        id,
-        name: id,
-        email: `${id}@example.com`,
-        capacity: 40,
-        senior: (KPI_SENIOR_AES as readonly string[]).includes(id),
-      }),
-    ),
-    'bench',
-  );
+  await new RosterStore(db).seed(kpiRoster(40), 'bench');
   await db.query('ANALYZE');
   console.log(`${label}: ${items.length} hand-offs seeded in ${seedSeconds.toFixed(0)} s`);
 

@@ -24,6 +24,7 @@ import { checkIcp } from '../domain/icp.js';
 import type { Lead } from '../domain/lead.js';
 import { compactFacts, type HandoffFacts, type LedgerBatch } from '../domain/ledger.js';
 import { parsePolicy, TIERS, type Tier } from '../domain/policy.js';
+import { AeSchema, type Ae } from '../domain/roster.js';
 import { scoreLead, type Score } from '../domain/scoring.js';
 import type { Outcome, Stage } from '../domain/state.js';
 import type { TimelineEntry, TimelineEvent } from '../domain/timeline.js';
@@ -50,6 +51,16 @@ export const KPI_SDRS = ['sdr-jo', 'sdr-max', 'sdr-ivy', 'sdr-raj', 'sdr-eli'] a
 export const KPI_AES = ['ae-kim', 'ae-lena', 'ae-sam', 'ae-tom', 'ae-uma', 'ae-noor'] as const;
 /** Escalations go to these (they must be among `aes`). */
 export const KPI_SENIOR_AES = ['ae-sam', 'ae-noor'] as const;
+/**
+ * The seed's AEs as a roster, every one eligible for every lead (no territory, segment or industry),
+ * for the policy simulator's routing replay over seeded hand-offs.
+ */
+export function kpiRoster(capacity: number): Ae[] {
+  return KPI_AES.map((id) =>
+    AeSchema.parse({ id, name: id, email: `${id}@example.com`, capacity, senior: (KPI_SENIOR_AES as readonly string[]).includes(id) }),
+  );
+}
+
 export const QUALITY_ISSUES = [
   'no-pain-confirmed',
   'wrong-persona',

@@ -15,10 +15,9 @@ import { loadConfig, repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { PolicyStore } from '../../src/db/policies.js';
 import { RosterStore } from '../../src/db/roster.js';
-import { KPI_AES, KPI_SENIOR_AES, seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../../src/dev/kpi-seed.js';
+import { kpiRoster, seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../../src/dev/kpi-seed.js';
 import type { Lead } from '../../src/domain/lead.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
-import { AeSchema } from '../../src/domain/roster.js';
 import type { Bucket, SimulationReport } from '../../src/domain/simulation-report.js';
 import { readPolicyFile } from '../../src/policy/file.js';
 import { policySource, readPolicyDocument } from '../../src/policy/source.js';
@@ -41,18 +40,7 @@ before(async () => {
   items = seedKpiHandoffs({ count: 600, weeks: 6, endingAt: ENDING_AT, seed: 20261122 });
   await writeKpiSeed(db, items);
   // Everyone can take every lead, with room for all of them: the routing replay is not what these edits test.
-  await new RosterStore(db).seed(
-    KPI_AES.map((id) =>
-      AeSchema.parse({
-        id,
-        name: id,
-        email: `${id}@example.com`,
-        capacity: 1000,
-        senior: (KPI_SENIOR_AES as readonly string[]).includes(id),
-      }),
-    ),
-    'test',
-  );
+  await new RosterStore(db).seed(kpiRoster(1000), 'test');
   const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') });
   const app = createApp({
     client: { options: { namespace: 'default' } } as unknown as Client,
