@@ -94,7 +94,7 @@ if (reason) {
   if (fs.existsSync(hidden)) fs.utimesSync(hidden, now, now);
 }
 
-// The KPI page's script bundle (dist/dashboard/app.js): rebuilt when missing or older than its sources.
+// The pages' script bundles (dist/dashboard/app.js, policies.js): rebuilt when one is missing or older than their sources.
 function newestMtime(dir) {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -103,7 +103,8 @@ function newestMtime(dir) {
   }
   return newest;
 }
-const dashboardBundle = mtime(path.join(root, 'dist', 'dashboard', 'app.js'));
+const bundles = ['app.js', 'policies.js'].map((name) => mtime(path.join(root, 'dist', 'dashboard', name)));
+const dashboardBundle = bundles.includes(undefined) ? undefined : Math.min(...bundles);
 const dashboardSources = Math.max(
   newestMtime(path.join(root, 'src', 'dashboard')),
   mtime(path.join(root, 'scripts', 'build-dashboard.ts')) ?? 0,
@@ -113,7 +114,7 @@ if (dashboardBundle === undefined || dashboardBundle < dashboardSources) {
   const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-dashboard.ts'], { cwd: root, stdio: 'inherit' });
   if (built.error) throw built.error;
   if (built.status !== 0) {
-    console.error(`baton setup: building the KPI page's script failed (exit ${built.status}); see npm run build:dashboard`);
+    console.error(`baton setup: building the pages' scripts failed (exit ${built.status}); see npm run build:dashboard`);
     process.exit(built.status ?? 1);
   }
 }

@@ -157,6 +157,7 @@ function printBanner(info: {
     'Baton is running.',
     `  API          ${info.apiUrl}   (OpenAPI: ${info.apiUrl}/openapi.json)`,
     `  KPI page     ${info.apiUrl}/dashboard   (sign in with a manager's token; demo data: npm run ledger -- seed-demo, stack stopped)`,
+    `  Policy page  ${info.apiUrl}/dashboard/policies   (drafts, their diff, and what-if simulation over past hand-offs; same sign-in)`,
     info.uiUrl ? `  Temporal UI  ${info.uiUrl}` : `  Temporal     ${info.address}`,
     `  Tokens       ${info.principalsFile}`,
     `  Worker       ${info.capacity}   (README "Worker capacity")`,

@@ -4,10 +4,10 @@ import { secureHeaders } from 'hono/secure-headers';
 import { WOKEN_HEADER } from './routes/aes.js';
 
 /**
- * The Content-Security-Policy of every answer. Baton's two pages load everything from this origin
- * and run no inline script: the KPI page (`/dashboard`: its bundled script, stylesheet and charts
- * drawn on canvas, data fetched from `/dashboard/data`; it sends a stricter policy of its own,
- * which is kept) and the API reference (`/docs`: swagger-ui's script, stylesheet and initializer
+ * The Content-Security-Policy of every answer. Baton's pages load everything from this origin
+ * and run no inline script: the KPI page and the policy page (`/dashboard`, `/dashboard/policies`:
+ * their bundled scripts and stylesheet, charts drawn on canvas or as SVG, data fetched from
+ * `/dashboard/…`; they send a stricter policy of their own, which is kept) and the API reference (`/docs`: swagger-ui's script, stylesheet and initializer
  * served from the bundle; swagger-ui sets inline styles and draws icons from `data:` images, and
  * "Try it out" calls the API on this origin).
  */

@@ -35,3 +35,40 @@ export function humanize(code: string): string {
   const text = words.join(' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A value before and after in one cell: `55 → 60`; one unchanged value once. */
+export function formatChange(before: string, after: string): string {
+  return before === after ? before : `${before} → ${after}`;
+}
+
+/** A hand-off's bucket: `not_icp` → `Not ICP`; `draft` (its checklist incomplete) → `Incomplete`, so it is not read as the draft policy. */
+export function bucketLabel(bucket: string): string {
+  return bucket === 'draft' ? 'Incomplete' : humanize(bucket);
+}
+
+/** A policy document's value in a diff: text as written, anything else as JSON; absent (added, removed) as an em dash. */
+export function formatPolicyValue(value: unknown): string {
+  if (value === undefined) return NONE;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** An instant as `2026-11-03 14:05` in `timeZone`; null as an em dash. */
+export function formatInstant(instant: string | null, timeZone: string): string {
+  if (instant === null) return NONE;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(instant));
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+/** A policy field behind a change, as the simulator's CSV writes it: `scoring.threshold: 50 → 60`. */
+export function formatResponsible(r: { path: string; before?: number | string | null; after?: number | string | null }): string {
+  return r.before === undefined && r.after === undefined ? r.path : `${r.path}: ${r.before ?? '–'} → ${r.after ?? '–'}`;
+}

@@ -2,14 +2,16 @@ import type { Principal } from '../domain/principals.js';
 
 /**
  * The KPI page's HTML: a sign-in form, and the page itself — a frame the script (`/dashboard/app.js`)
- * fills from `/dashboard/data`. No inline script or style anywhere, so the Content-Security-Policy can
+ * fills from `/dashboard/data` — with the layout, header parts and links the policy page
+ * (policies-page.ts) shares. No inline script or style anywhere, so the Content-Security-Policy can
  * allow only this origin's files.
  */
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch) => escapes[ch]!);
 
-function layout(title: string, body: string, opts: { script?: boolean } = {}): string {
+/** A page of the dashboard: its title, its body, and the script (one of this origin's bundles) it loads. */
+export function layout(title: string, body: string, opts: { script?: string } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -19,14 +21,17 @@ function layout(title: string, body: string, opts: { script?: boolean } = {}): s
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/dashboard/dashboard.css">
-${opts.script ? '<script src="/dashboard/app.js" defer></script>\n' : ''}</head>
+${opts.script ? `<script src="${escapeHtml(opts.script)}" defer></script>\n` : ''}</head>
 ${body}
 </html>
 `;
 }
 
-/** The sign-in form; `error` is shown above it (the token itself is never echoed). */
-export function loginPage(opts: { error?: string } = {}): string {
+/**
+ * The sign-in form; `error` is shown above it (the token itself is never echoed). `next`: the page
+ * to open once signed in (the server accepts only its own pages), when it is not the KPI page.
+ */
+export function loginPage(opts: { error?: string; next?: string } = {}): string {
   const error = opts.error ? `<p class="form-error" role="alert" id="login-error">${escapeHtml(opts.error)}</p>` : '';
   return layout(
     'Sign in · Baton KPIs',
@@ -36,7 +41,7 @@ export function loginPage(opts: { error?: string } = {}): string {
 <p class="muted">Sign in with your Baton API token. <code>npm start</code> prints the demo tokens.</p>
 ${error}
 <form method="post" action="/dashboard/login" class="login-form">
-<label for="token">API token</label>
+${opts.next ? `<input type="hidden" name="next" value="${escapeHtml(opts.next)}">\n` : ''}<label for="token">API token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required spellcheck="false"${opts.error ? ' aria-invalid="true" aria-describedby="login-error"' : ''}>
 <button type="submit">Sign in</button>
 </form>
@@ -53,6 +58,24 @@ const SCOPE_NOTE: Record<Principal['role'], string> = {
   admin: 'All hand-offs',
 };
 
+/** The links between the pages, for those who may open more than the KPI page. */
+export function pageNav(current: 'kpis' | 'policies'): string {
+  const link = (page: typeof current, href: string, text: string): string =>
+    `<a href="${href}"${page === current ? ' aria-current="page"' : ''}>${text}</a>`;
+  return `<nav class="pages" aria-label="Pages">${link('kpis', '/dashboard', 'KPIs')}${link('policies', '/dashboard/policies', 'Policies')}</nav>\n`;
+}
+
+/** Who is signed in, and the sign-out button. */
+export function who(principal: Principal, note: string): string {
+  return `<div class="who">
+<span><strong>${escapeHtml(principal.name)}</strong> <span class="muted">${escapeHtml(principal.role)} · ${escapeHtml(note)}</span></span>
+<form method="post" action="/dashboard/logout"><button type="submit" class="link">Sign out</button></form>
+</div>`;
+}
+
+/** A date input's value attribute (none when empty). */
+export const valueAttr = (v: string | undefined): string => (v ? ` value="${escapeHtml(v)}"` : '');
+
 function chart(id: string, title: string, description: string): string {
   return `<figure class="panel chart" aria-labelledby="${id}-title">
 <figcaption><h2 id="${id}-title">${title}</h2><p class="muted">${description}</p></figcaption>
@@ -65,22 +88,22 @@ function chart(id: string, title: string, description: string): string {
  * The page for a signed-in principal. `range` is what the request asked for (empty: the server's
  * defaults, which the script writes back into the picker once the figures arrive).
  */
-export function dashboardPage(principal: Principal, range: { from?: string; to?: string; timeZone?: string }): string {
-  const value = (v: string | undefined): string => (v ? ` value="${escapeHtml(v)}"` : '');
+export function dashboardPage(
+  principal: Principal,
+  range: { from?: string; to?: string; timeZone?: string },
+  opts: { policyPage?: boolean } = {},
+): string {
   return layout(
     'Baton hand-off KPIs',
     `<body class="dashboard" data-state="loading">
 <header class="topbar">
 <div class="brand"><span class="brand-mark" aria-hidden="true">◆</span> Baton <span class="muted">hand-off KPIs</span></div>
-<form class="range" method="get" action="/dashboard" aria-label="Date range">
-<label>From <input type="date" name="from" id="range-from"${value(range.from)}></label>
-<label>To <input type="date" name="to" id="range-to"${value(range.to)}></label>
-${range.timeZone ? `<input type="hidden" name="timeZone"${value(range.timeZone)}>` : ''}<button type="submit">Apply</button>
+${opts.policyPage ? pageNav('kpis') : ''}<form class="range" method="get" action="/dashboard" aria-label="Date range">
+<label>From <input type="date" name="from" id="range-from"${valueAttr(range.from)}></label>
+<label>To <input type="date" name="to" id="range-to"${valueAttr(range.to)}></label>
+${range.timeZone ? `<input type="hidden" name="timeZone"${valueAttr(range.timeZone)}>` : ''}<button type="submit">Apply</button>
 </form>
-<div class="who">
-<span><strong>${escapeHtml(principal.name)}</strong> <span class="muted">${escapeHtml(principal.role)} · ${SCOPE_NOTE[principal.role]}</span></span>
-<form method="post" action="/dashboard/logout"><button type="submit" class="link">Sign out</button></form>
-</div>
+${who(principal, SCOPE_NOTE[principal.role])}
 </header>
 <main>
 <p id="status" class="status" role="status" aria-live="polite">Loading figures…</p>
@@ -102,6 +125,6 @@ ${chart('reasons', 'Rejection reasons', 'Hand-offs an AE rejected for qualificat
 </main>
 <footer class="footer muted" id="footer"></footer>
 </body>`,
-    { script: true },
+    { script: '/dashboard/app.js' },
   );
 }

@@ -20,6 +20,7 @@ import type { Figures } from '../../domain/metrics.js';
 import type { Tier } from '../../domain/policy.js';
 import type { DashboardData, DashboardHandle } from '../data.js';
 import { formatCount, formatHours, formatRate, formatRating, humanize, NONE, toHours } from '../format.js';
+import { byId, dataTable as table, el, setStatus } from './dom.js';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -39,33 +40,6 @@ const TIERS = ['hot', 'warm', 'cool'] as const satisfies readonly Tier[];
 const _everyTier: Exclude<Tier, (typeof TIERS)[number]> extends never ? true : never = true;
 
 const COLORS = { conversion: '#0f766e', rejection: '#c2410c', p50: '#2563eb', p90: '#93c5fd', reasons: '#7c3aed', grid: '#e2e8f0' };
-
-const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`the page has no #${id}`);
-  return element as T;
-};
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { text?: string; className?: string; attrs?: Record<string, string> } = {},
-  children: (Node | string)[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (props.text !== undefined) node.textContent = props.text;
-  if (props.className) node.className = props.className;
-  for (const [name, value] of Object.entries(props.attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-function setStatus(text: string, kind: 'info' | 'error' = 'info'): void {
-  const status = byId('status');
-  status.textContent = text;
-  status.classList.toggle('error', kind === 'error');
-  status.setAttribute('role', kind === 'error' ? 'alert' : 'status');
-  status.hidden = text === '';
-}
 
 // ---------------------------------------------------------------------------------------------- tiles
 
@@ -150,28 +124,7 @@ function renderTiles(f: Figures): void {
 
 /** A small table beside each chart, so its numbers are readable without the canvas (and by screen readers). */
 function dataTable(id: string, head: string[], rows: string[][]): void {
-  byId(`${id}-table`).replaceChildren(
-    el('table', { className: 'data' }, [
-      el('thead', {}, [
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
-        ),
-      ]),
-      el(
-        'tbody',
-        {},
-        rows.map((r) =>
-          el(
-            'tr',
-            {},
-            r.map((cell, i) => (i === 0 ? el('th', { text: cell, attrs: { scope: 'row' } }) : el('td', { text: cell }))),
-          ),
-        ),
-      ),
-    ]),
-  );
+  byId(`${id}-table`).replaceChildren(table(head, rows));
 }
 
 const percentAxis = {
