@@ -4,7 +4,7 @@ import { PolicyConflict, PolicyStore } from '../db/policies.js';
 import { RosterStore } from '../db/roster.js';
 import { recordedHandoffs } from '../db/simulation.js';
 import { LocalDate } from '../domain/metrics.js';
-import { PolicyDocumentSchema, type PolicyDocument } from '../domain/policy-catalog.js';
+import { PolicyDocumentSchema, type PolicyDocument, type PolicyVersionDetail } from '../domain/policy-catalog.js';
 import { PolicyError } from '../domain/policy.js';
 import { TimeZoneSchema } from '../domain/sla-clock.js';
 import type { SimulationReport } from '../domain/simulation-report.js';
@@ -69,6 +69,23 @@ export async function runSimulation(deps: ApiDeps, body: SimulateBody): Promise<
 }
 
 export const policyNotFound = (number: number | string): ProblemError => new ProblemError('not-found', `no policy version ${number}`);
+
+/** A version number from a path; text of any other shape is not found (404). */
+export function versionNumber(text: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) throw policyNotFound(text);
+  return Number(text);
+}
+
+/** A saved version by its number in a path, or 404. */
+export async function savedVersion(store: PolicyStore, text: string): Promise<PolicyVersionDetail> {
+  const version = await store.get(versionNumber(text));
+  if (!version) throw policyNotFound(text);
+  return version;
+}
+
+/** The CSV download's file name: the draft's label, safe in a header. */
+export const simulationFilename = (report: SimulationReport): string =>
+  `baton-simulation-${report.candidate.version.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`;
 
 /** A saved version by number, or a document as posted (validated here: nothing is saved). */
 async function underTest(store: PolicyStore, policy: number | PolicyDocument): Promise<PolicyUnderTest> {

@@ -9,12 +9,21 @@ import { requireRole } from '../auth.js';
 import { jsonBody } from '../body.js';
 import { problemResponses, ProblemError } from '../problem.js';
 import { bearerSecurity, createRouter, livePolicy, type ApiDeps, type AppEnv } from '../router.js';
-import { policyChange, PolicyDocumentInput, policyNotFound, runSimulation, SimulateBodySchema } from '../simulation.js';
+import {
+  policyChange,
+  PolicyDocumentInput,
+  policyNotFound,
+  runSimulation,
+  savedVersion,
+  SimulateBodySchema,
+  simulationFilename,
+  versionNumber,
+} from '../simulation.js';
 import { wantsCsv } from './metrics.js';
 
 /** Who writes and publishes policy (DESIGN: admin/manager), and who may also read and simulate it. */
-const EDITORS: Role[] = ['manager', 'admin'];
-const READERS: Role[] = [...EDITORS, 'ops'];
+export const POLICY_EDITORS: readonly Role[] = ['manager', 'admin'];
+export const POLICY_READERS: readonly Role[] = ['manager', 'ops', 'admin'];
 const CSV_MEDIA_TYPE = 'text/csv; charset=utf-8';
 
 const json = <S extends z.ZodType>(schema: S) => ({ content: { 'application/json': { schema } } });
@@ -77,7 +86,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       description:
         'Every saved version, newest first, which one is live, and where new hand-offs take their policy from. Managers, ops and admins.',
       security: bearerSecurity,
-      middleware: [requireRole(...READERS)] as const,
+      middleware: [requireRole(...POLICY_READERS)] as const,
       responses: { 200: { description: 'The catalog', ...json(CatalogSchema) }, ...problemResponses('unauthorized', 'forbidden') },
     }),
     async (c) => {
@@ -98,7 +107,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       description:
         'Validated like a policy file; nothing changes for any hand-off until it is published. A version label in use is 409. Managers and admins.',
       security: bearerSecurity,
-      middleware: [requireRole(...EDITORS), jsonBody()] as const,
+      middleware: [requireRole(...POLICY_EDITORS), jsonBody()] as const,
       request: { body: { required: true, ...json(CreateBodySchema) } },
       responses: {
         201: { description: 'Saved', ...json(PolicyVersionDetailSchema), headers: { Location: { schema: { type: 'string' } } } },
@@ -124,14 +133,14 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       summary: 'Read a policy version',
       description: 'The document as saved, with who saved it and its publication. Managers, ops and admins.',
       security: bearerSecurity,
-      middleware: [requireRole(...READERS)] as const,
+      middleware: [requireRole(...POLICY_READERS)] as const,
       request: { params: NumberParams },
       responses: {
         200: { description: 'The version', ...json(PolicyVersionDetailSchema) },
         ...problemResponses('unauthorized', 'forbidden', 'not-found'),
       },
     }),
-    async (c) => c.json(await found(store, c.req.valid('param').number), 200),
+    async (c) => c.json(await savedVersion(store, c.req.valid('param').number), 200),
   );
 
   router.openapi(
@@ -143,7 +152,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       summary: 'What a version changes',
       description: 'Field by field, and as a unified diff of the two documents as YAML. Managers, ops and admins.',
       security: bearerSecurity,
-      middleware: [requireRole(...READERS)] as const,
+      middleware: [requireRole(...POLICY_READERS)] as const,
       request: { params: NumberParams, query: DiffQuerySchema },
       responses: {
         200: { description: 'The differences', ...json(PolicyDiffSchema) },
@@ -151,11 +160,11 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const version = await found(store, c.req.valid('param').number);
+      const version = await savedVersion(store, c.req.valid('param').number);
       const { against } = c.req.valid('query');
       const otherNumber =
         against !== undefined ? against : String(version.basedOn ?? (await store.publishedNumber()) ?? Math.max(1, version.number - 1));
-      const other = await found(store, otherNumber);
+      const other = await savedVersion(store, otherNumber);
       return c.json(diffPolicies(other, version), 200);
     },
   );
@@ -170,7 +179,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       description:
         'New hand-offs take it from their start; running ones keep the policy they started with. Publishing an earlier version again rolls back. Refused (409) while BATON_POLICY_FILE governs. Managers and admins.',
       security: bearerSecurity,
-      middleware: [requireRole(...EDITORS), jsonBody()] as const,
+      middleware: [requireRole(...POLICY_EDITORS), jsonBody()] as const,
       request: { params: NumberParams, body: { required: true, ...json(PublishBodySchema) } },
       responses: {
         200: { description: 'Published', ...json(PolicyVersionSchema) },
@@ -186,7 +195,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       },
     }),
     async (c) => {
-      const number = knownNumber(c.req.valid('param').number);
+      const number = versionNumber(c.req.valid('param').number);
       if (fromFile) {
         throw new ProblemError(
           'policy-conflict',
@@ -194,7 +203,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
         );
       }
       const published = await store.publish(number, c.get('principal').id, c.req.valid('json').note ?? '');
-      if (!published) throw notFound(number);
+      if (!published) throw policyNotFound(number);
       return c.json(published, 200);
     },
   );
@@ -209,7 +218,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       description:
         "Replays the lead data of every hand-off submitted in the range through the ICP gate, scoring, tiering, the hand-off clock and routing (the roster as it is now; AEs' capacity and fairness positions evolving over the replay), under the live policy and under the draft, and answers the differences: hand-offs that change tier or move to or from nurture or not_icp (with examples and the rules responsible), the AEs' expected shares, the deadlines that move, and each tier's conversion where outcomes are known. Touches nothing live. JSON, or the changed hand-offs as CSV (`format=csv` or `Accept: text/csv`). Managers, ops and admins.",
       security: bearerSecurity,
-      middleware: [requireRole(...READERS), jsonBody()] as const,
+      middleware: [requireRole(...POLICY_READERS), jsonBody()] as const,
       request: { query: SimulateQuerySchema, body: { required: true, ...json(SimulateBodySchema) } },
       responses: {
         200: {
@@ -227,7 +236,7 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
       if (wantsCsv(c, c.req.valid('query').format)) {
         return c.body(simulationCsv(report), 200, {
           'Content-Type': CSV_MEDIA_TYPE,
-          'Content-Disposition': `attachment; filename="baton-simulation-${csvName(report.candidate.version)}.csv"`,
+          'Content-Disposition': `attachment; filename="${simulationFilename(report)}"`,
         });
       }
       return c.json(report, 200);
@@ -236,19 +245,3 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
 
   return router;
 }
-
-const notFound = policyNotFound;
-
-function knownNumber(text: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(text)) throw notFound(text);
-  return Number(text);
-}
-
-async function found(store: PolicyStore, text: string) {
-  const number = knownNumber(text);
-  const version = await store.get(number);
-  if (!version) throw notFound(number);
-  return version;
-}
-
-const csvName = (label: string): string => label.replace(/[^A-Za-z0-9._-]/g, '_');
