@@ -28,17 +28,22 @@ export function setStatus(text: string, kind: 'info' | 'error' = 'info'): void {
   status.hidden = text === '';
 }
 
+/** A table's header row of column headings. */
+export function tableHead(head: readonly string[]): HTMLTableSectionElement {
+  return el('thead', {}, [
+    el(
+      'tr',
+      {},
+      head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
+    ),
+  ]);
+}
+
 /** A table of text: a header row, and rows whose first cell heads the row. */
 export function dataTable(head: string[], rows: string[][], opts: { className?: string; caption?: string } = {}): HTMLTableElement {
   return el('table', { className: opts.className ?? 'data' }, [
     ...(opts.caption ? [el('caption', { className: 'visually-hidden', text: opts.caption })] : []),
-    el('thead', {}, [
-      el(
-        'tr',
-        {},
-        head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
-      ),
-    ]),
+    tableHead(head),
     el(
       'tbody',
       {},

@@ -21,7 +21,7 @@ import {
   NONE,
 } from '../format.js';
 import { groupedBars, type BarChart } from './bars.js';
-import { byId, dataTable, el, setStatus } from './dom.js';
+import { byId, dataTable, el, setStatus, tableHead } from './dom.js';
 
 declare global {
   interface Window {
@@ -100,16 +100,7 @@ function renderCatalog(catalog: PolicyCatalogData, picked: string | null): void 
   });
   const head = ['Number', 'Version', 'Status', 'Author', 'Note', 'Based on', 'Created', 'Action'];
   byId('catalog').replaceChildren(
-    el('table', { className: 'data catalog', attrs: { 'aria-labelledby': 'catalog-title' } }, [
-      el('thead', {}, [
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
-        ),
-      ]),
-      el('tbody', {}, rows),
-    ]),
+    el('table', { className: 'data catalog', attrs: { 'aria-labelledby': 'catalog-title' } }, [tableHead(head), el('tbody', {}, rows)]),
   );
 }
 
@@ -180,16 +171,7 @@ function renderDiff(diff: PolicyDiffData): void {
   );
   const head = ['Field', 'Change', `Live (${diff.against.version})`, diff.version.version];
   target.replaceChildren(
-    el('table', { className: 'data diff', attrs: { 'aria-labelledby': 'diff-title' } }, [
-      el('thead', {}, [
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
-        ),
-      ]),
-      el('tbody', {}, rows),
-    ]),
+    el('table', { className: 'data diff', attrs: { 'aria-labelledby': 'diff-title' } }, [tableHead(head), el('tbody', {}, rows)]),
   );
 }
 
@@ -386,13 +368,7 @@ function renderChanged(r: SimulationReport, zone: string, csv: string): void {
   const head = ['Hand-off', 'Company', 'Bucket', 'Score', 'AE', 'Hand-off by', 'Contact by', 'Responsible fields'];
   target.replaceChildren(
     el('table', { className: 'data changed-table', attrs: { 'aria-labelledby': 'changed-title' } }, [
-      el('thead', {}, [
-        el(
-          'tr',
-          {},
-          head.map((h) => el('th', { text: h, attrs: { scope: 'col' } })),
-        ),
-      ]),
+      tableHead(head),
       el(
         'tbody',
         {},
