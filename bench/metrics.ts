@@ -10,11 +10,11 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { openDatabase, type Database } from '../src/db/database.js';
+import type { Database } from '../src/db/database.js';
 import { computeMetrics, weeklyReport } from '../src/db/metrics.js';
 import { seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '../src/dev/kpi-seed.js';
 import { lastCompleteWeek, type GroupDimension } from '../src/domain/metrics.js';
-import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { onBenchDatabases } from './databases.js';
 import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({
@@ -128,33 +128,10 @@ const load = os.loadavg()[0]!;
 const { items, rows } = seed();
 console.log(`seed: ${items.length} hand-offs, ${rows} ledger rows over ${WEEKS} weeks`);
 
-const results: Awaited<ReturnType<typeof measure>>[] = [];
-const pglite = await openDatabase({});
-try {
-  results.push(await measure('PGlite (embedded)', pglite, items, 1));
-} finally {
-  await pglite.close();
-}
-
-let serverDescription: string | undefined;
-if (!values['no-postgres']) {
-  const named = process.env.BATON_BENCH_DATABASE_URL;
-  let server: PostgresServer | undefined;
-  const url = named ?? (server = await startPostgres())?.url;
-  if (url) {
-    serverDescription = named ? 'PostgreSQL at BATON_BENCH_DATABASE_URL' : server!.description;
-    const db = await openDatabase({ url, poolSize: 4 });
-    try {
-      if (named) await db.query('TRUNCATE handoff_events, handoff_projection');
-      results.push(await measure('PostgreSQL', db, items, 4));
-    } finally {
-      await db.close();
-      await server?.stop();
-    }
-  } else {
-    console.log('PostgreSQL is not installed: measured PGlite only');
-  }
-}
+const { results, server: serverDescription } = await onBenchDatabases(
+  { noPostgres: values['no-postgres'], tables: 'handoff_events, handoff_projection' },
+  (label, db, concurrency) => measure(label, db, items, concurrency),
+);
 
 const cpus = os.cpus();
 const table = [

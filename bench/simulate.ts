@@ -16,14 +16,14 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../src/api/app.js';
 import { TokenStore } from '../src/api/auth.js';
 import { loadConfig, repoRoot } from '../src/config.js';
-import { openDatabase, type Database } from '../src/db/database.js';
+import type { Database } from '../src/db/database.js';
 import { RosterStore } from '../src/db/roster.js';
 import { KPI_AES, kpiRoster, seedKpiHandoffs, writeKpiSeed } from '../src/dev/kpi-seed.js';
 import type { PolicyInput } from '../src/domain/policy.js';
 import type { SimulationReport } from '../src/domain/simulation-report.js';
 import { policySource, readPolicyDocument } from '../src/policy/source.js';
 import { readPolicyFile } from '../src/policy/file.js';
-import { startPostgres, type PostgresServer } from '../test/support/postgres.js';
+import { onBenchDatabases } from './databases.js';
 import { writeResultsSection } from './results.js';
 
 const { values } = parseArgs({
@@ -130,33 +130,13 @@ async function measure(
 }
 
 const load = os.loadavg()[0]!;
-const results: Awaited<ReturnType<typeof measure>>[] = [];
-const pglite = await openDatabase({});
-try {
-  results.push(await measure('PGlite (embedded)', pglite, 1));
-} finally {
-  await pglite.close();
-}
-
-let serverDescription: string | undefined;
-if (!values['no-postgres']) {
-  const named = process.env.BATON_BENCH_DATABASE_URL;
-  let server: PostgresServer | undefined;
-  const url = named ?? (server = await startPostgres())?.url;
-  if (url) {
-    serverDescription = named ? 'PostgreSQL at BATON_BENCH_DATABASE_URL' : server!.description;
-    const db = await openDatabase({ url, poolSize: 4 });
-    try {
-      if (named) await db.query('TRUNCATE handoff_events, handoff_projection, handoff_leads, policies, policy_publications, aes CASCADE');
-      results.push(await measure('PostgreSQL', db, 4));
-    } finally {
-      await db.close();
-      await server?.stop();
-    }
-  } else {
-    console.log('PostgreSQL is not installed: measured PGlite only');
-  }
-}
+const { results, server: serverDescription } = await onBenchDatabases(
+  {
+    noPostgres: values['no-postgres'],
+    tables: 'handoff_events, handoff_projection, handoff_leads, policies, policy_publications, aes CASCADE',
+  },
+  measure,
+);
 
 const cpus = os.cpus();
 const table = [
