@@ -100,16 +100,27 @@ export class PolicyStore {
   }
 
   /**
-   * Stores `document` as version 1 and publishes it, when no version exists yet (the first start
-   * seeds the catalog from policy/default.yaml). Safe when several processes start together.
+   * Publishes `document` when nothing has been published yet: the first start seeds the catalog
+   * from policy/default.yaml as version 1. A catalog that only holds drafts (saved while
+   * BATON_POLICY_FILE governed) gets it as its next version (or publishes the draft that is this
+   * very document). Safe when several processes start together.
    */
   async seed(document: PolicyDocument, note: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [POLICY_LOCK]);
-      const { rows: existing } = await tx.query('SELECT 1 FROM policies LIMIT 1');
-      if (existing.length > 0) return false;
-      await insert(tx, 1, { document, author: 'baton', note });
-      await tx.query('INSERT INTO policy_publications (number, published_by, note) VALUES (1, $1, $2)', ['baton', note]);
+      const { rows: published } = await tx.query('SELECT 1 FROM policy_publications LIMIT 1');
+      if (published.length > 0) return false;
+      const label = String(document.version);
+      const { rows: same } = await tx.query<{ number: number; equal: boolean }>(
+        'SELECT number, document = $2::jsonb AS equal FROM policies WHERE label = $1',
+        [label, JSON.stringify(document)],
+      );
+      const { rows: next } = await tx.query<{ next: number }>('SELECT coalesce(max(number), 0) + 1 AS next FROM policies');
+      let number = next[0]!.next;
+      if (same[0]?.equal) number = same[0].number;
+      // A draft took the label with other content: the seed is saved beside it, under its own label.
+      else await insert(tx, number, { document: same[0] ? { ...document, version: `${label} (seed)` } : document, author: 'baton', note });
+      await tx.query('INSERT INTO policy_publications (number, published_by, note) VALUES ($1, $2, $3)', [number, 'baton', note]);
       return true;
     });
   }

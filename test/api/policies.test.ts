@@ -17,7 +17,8 @@ import type { PolicyDiff, PolicyVersion, PolicyVersionDetail } from '../../src/d
 import type { LeadAssessment } from '../../src/domain/assessment.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
 import { readPolicyFile } from '../../src/policy/file.js';
-import { policySource, readPolicyDocument } from '../../src/policy/source.js';
+import { policySource, PublishedPolicySource, readPolicyDocument } from '../../src/policy/source.js';
+import { PolicyStore } from '../../src/db/policies.js';
 import { exampleLead } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
 import { expectJson, expectProblem, requestApp, type RequestOptions } from './http.js';
@@ -225,5 +226,43 @@ describe('policy catalog', () => {
     const problem = await expectProblem(await request('POST', `/v1/policies/${saved.number}/publish`, { body: {} }), 409);
     assert.match(problem.detail ?? '', /BATON_POLICY_FILE/);
     await expectJson(await request('POST', '/v1/policies/simulate', { body: { policy: saved.number } }), 200);
+  });
+
+  test('a catalog of drafts saved under BATON_POLICY_FILE gets the shipped policy published when the file is dropped', async (t) => {
+    const db = await testDatabase();
+    t.after(() => db.close());
+    const store = new PolicyStore(db);
+    // A draft that took the shipped label with other content.
+    const shippedLabel = (await readPolicyDocument(SHIPPED)).version as string;
+    const draft = await store.create({
+      document: await shippedWith((doc) => {
+        doc.version = shippedLabel;
+        doc.scoring.threshold = 70;
+      }),
+      author: 'mgr-ana',
+    });
+    assert.equal(draft.number, 1);
+    const live = await new PublishedPolicySource(db, SHIPPED).current();
+    assert.equal(live.version, `${shippedLabel} (seed)`);
+    assert.equal(live.scoring.threshold, 50, 'the shipped document, not the draft');
+    assert.deepEqual(
+      (await store.list()).map((v) => [v.number, v.status, v.author]),
+      [
+        [2, 'published', 'baton'],
+        [1, 'draft', 'mgr-ana'],
+      ],
+    );
+    assert.equal(await store.seed(await readPolicyDocument(SHIPPED), 'again'), false, 'seeded once');
+
+    // A draft that is the shipped document itself is published as it is.
+    const other = await testDatabase();
+    t.after(() => other.close());
+    const otherStore = new PolicyStore(other);
+    await otherStore.create({ document: await readPolicyDocument(SHIPPED), author: 'mgr-ana' });
+    assert.equal((await new PublishedPolicySource(other, SHIPPED).current()).version, shippedLabel);
+    assert.deepEqual(
+      (await otherStore.list()).map((v) => [v.number, v.status]),
+      [[1, 'published']],
+    );
   });
 });
