@@ -9,22 +9,20 @@
  *
  * Prints the figures and writes them to bench/RESULTS.md ("Policy simulation").
  */
-import type { Client } from '@temporalio/client';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/api/app.js';
 import { TokenStore } from '../src/api/auth.js';
-import { loadConfig, repoRoot } from '../src/config.js';
+import { repoRoot } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
 import { RosterStore } from '../src/db/roster.js';
 import { KPI_AES, kpiRoster, seedKpiHandoffs, writeKpiSeed } from '../src/dev/kpi-seed.js';
 import type { PolicyInput } from '../src/domain/policy.js';
 import type { SimulationReport } from '../src/domain/simulation-report.js';
-import { policySource, readPolicyDocument } from '../src/policy/source.js';
-import { readPolicyFile } from '../src/policy/file.js';
+import { readPolicyDocument } from '../src/policy/source.js';
 import { onBenchDatabases } from './databases.js';
 import { writeResultsSection } from './results.js';
+import { appOnCatalog } from '../test/api/http.js';
 
 const { values } = parseArgs({
   options: {
@@ -88,15 +86,7 @@ async function measure(
   await db.query('ANALYZE');
   console.log(`${label}: ${items.length} hand-offs seeded in ${seedSeconds.toFixed(0)} s`);
 
-  const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'bench-unused') });
-  const app = createApp({
-    client: { options: { namespace: 'default' } } as unknown as Client,
-    config,
-    policy: await readPolicyFile(SHIPPED),
-    policies: policySource(config, db),
-    principals: TokenStore.fromTokens([{ id: 'mgr-bench', role: 'manager', name: 'Bench', token: TOKEN }]),
-    db,
-  });
+  const app = await appOnCatalog(db, TokenStore.fromTokens([{ id: 'mgr-bench', role: 'manager', name: 'Bench', token: TOKEN }]));
   const simulate = async (policy: unknown): Promise<{ ms: number; report: SimulationReport }> => {
     const t = performance.now();
     const res = await app.request('/v1/policies/simulate', {

@@ -8,6 +8,7 @@ import type { TokenStore } from '../../src/api/auth.js';
 import { loadConfig, repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { readPolicyFile } from '../../src/policy/file.js';
+import { policySource } from '../../src/policy/source.js';
 import { testDatabase } from '../support/db.js';
 
 interface App {
@@ -81,13 +82,35 @@ export async function appWithoutTemporal(
 }> {
   const db = await testDatabase();
   t.after(() => db.close());
-  const client = { options: { namespace: 'default' } } as unknown as Client;
   const app = createApp({
-    client,
+    client: temporalNamespaceOnly,
     config: loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') }),
     policy: await readPolicyFile(path.join(repoRoot, 'policy', 'default.yaml')),
     principals,
     db,
   });
   return { db, app, request: (method, url, opts = {}) => requestApp(app, method, url, opts) };
+}
+
+/** A Temporal client stand-in that only names its namespace, for routes that never call Temporal. */
+const temporalNamespaceOnly = { options: { namespace: 'default' } } as unknown as Client;
+
+/**
+ * An app whose live policy comes from `db`'s policy catalog, as `startApi` wires it (or from
+ * BATON_POLICY_FILE when `env` sets it), for the policy routes; Temporal is never called.
+ */
+export async function appOnCatalog(
+  db: Database,
+  principals: TokenStore,
+  env: Record<string, string> = {},
+): Promise<ReturnType<typeof createApp>> {
+  const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused'), ...env });
+  return createApp({
+    client: temporalNamespaceOnly,
+    config,
+    policy: await readPolicyFile(config.policyFile),
+    policies: policySource(config, db),
+    principals,
+    db,
+  });
 }

@@ -3,25 +3,22 @@
  * names the field, roles, and BATON_POLICY_FILE teams. Through `app.request()` on an embedded
  * database; the API reads the live policy from the database as `startApi` wires it.
  */
-import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
-import { loadConfig, repoRoot } from '../../src/config.js';
+import { repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { PolicyDiff, PolicyVersion, PolicyVersionDetail } from '../../src/domain/policy-catalog.js';
 import type { LeadAssessment } from '../../src/domain/assessment.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
-import { readPolicyFile } from '../../src/policy/file.js';
-import { policySource, PublishedPolicySource, readPolicyDocument } from '../../src/policy/source.js';
+import { PublishedPolicySource, readPolicyDocument } from '../../src/policy/source.js';
 import { PolicyStore } from '../../src/db/policies.js';
 import { exampleLead } from '../fixtures/leads.js';
 import { testDatabase } from '../support/db.js';
-import { expectJson, expectProblem, requestApp, type RequestOptions } from './http.js';
+import { appOnCatalog, expectJson, expectProblem, requestApp, type RequestOptions } from './http.js';
 
 const TOKENS = { manager: 'tok-mgr', admin: 'tok-admin', ops: 'tok-ops', sdr: 'tok-sdr', ae: 'tok-ae' } as const;
 const principals = TokenStore.fromTokens([
@@ -42,15 +39,7 @@ interface Catalog {
 async function api(t: TestContext, env: Record<string, string> = {}) {
   const db: Database = await testDatabase();
   t.after(() => db.close());
-  const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused'), ...env });
-  const app = createApp({
-    client: { options: { namespace: 'default' } } as unknown as Client,
-    config,
-    policy: await readPolicyFile(config.policyFile),
-    policies: policySource(config, db),
-    principals,
-    db,
-  });
+  const app = await appOnCatalog(db, principals, env);
   const request = (method: string, url: string, opts: RequestOptions = {}) =>
     requestApp(app, method, url, { token: TOKENS.manager, ...opts });
   return { db, request };

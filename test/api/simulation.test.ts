@@ -5,13 +5,11 @@
  * three policy edits — threshold +10, a new intent rule, the hot hand-off window 4h → 2h — and the
  * published policy itself, which must change nothing and reproduce every recorded decision.
  */
-import type { Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp } from '../../src/api/app.js';
 import { TokenStore } from '../../src/api/auth.js';
-import { loadConfig, repoRoot } from '../../src/config.js';
+import { repoRoot } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { PolicyStore } from '../../src/db/policies.js';
 import { RosterStore } from '../../src/db/roster.js';
@@ -19,10 +17,9 @@ import { kpiRoster, seedKpiHandoffs, writeKpiSeed, type SeededHandoff } from '..
 import type { Lead } from '../../src/domain/lead.js';
 import type { PolicyInput } from '../../src/domain/policy.js';
 import type { Bucket, SimulationReport } from '../../src/domain/simulation-report.js';
-import { readPolicyFile } from '../../src/policy/file.js';
-import { policySource, readPolicyDocument } from '../../src/policy/source.js';
+import { readPolicyDocument } from '../../src/policy/source.js';
 import { testDatabase } from '../support/db.js';
-import { expectJson, expectProblem, requestApp } from './http.js';
+import { appOnCatalog, expectJson, expectProblem, requestApp } from './http.js';
 
 const ENDING_AT = '2026-11-23T02:00:00Z';
 const RANGE = { from: '2026-10-01', to: '2026-11-23', timeZone: 'UTC' };
@@ -41,15 +38,7 @@ before(async () => {
   await writeKpiSeed(db, items);
   // Everyone can take every lead, with room for all of them: the routing replay is not what these edits test.
   await new RosterStore(db).seed(kpiRoster(1000), 'test');
-  const config = loadConfig({ BATON_DATA_DIR: path.join(repoRoot, '.data', 'api-test-unused') });
-  const app = createApp({
-    client: { options: { namespace: 'default' } } as unknown as Client,
-    config,
-    policy: await readPolicyFile(SHIPPED),
-    policies: policySource(config, db),
-    principals: TokenStore.fromTokens([{ id: 'mgr-ana', role: 'manager', name: 'Ana', token: TOKEN }]),
-    db,
-  });
+  const app = await appOnCatalog(db, TokenStore.fromTokens([{ id: 'mgr-ana', role: 'manager', name: 'Ana', token: TOKEN }]));
   simulateWith = (body, accept) =>
     requestApp(app, 'POST', '/v1/policies/simulate', {
       token: TOKEN,
