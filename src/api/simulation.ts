@@ -76,10 +76,10 @@ export function versionNumber(text: string): number {
   return Number(text);
 }
 
-/** A saved version by its number in a path, or 404. */
-export async function savedVersion(store: PolicyStore, text: string): Promise<PolicyVersionDetail> {
-  const version = await store.get(versionNumber(text));
-  if (!version) throw policyNotFound(text);
+/** A saved version by its number (as such, or as a path carries it), or 404. */
+export async function savedVersion(store: PolicyStore, ref: number | string): Promise<PolicyVersionDetail> {
+  const version = await store.get(typeof ref === 'number' ? ref : versionNumber(ref));
+  if (!version) throw policyNotFound(ref);
   return version;
 }
 
@@ -89,11 +89,7 @@ export const simulationFilename = (report: SimulationReport): string =>
 
 /** A saved version by number, or a document as posted (validated here: nothing is saved). */
 async function underTest(store: PolicyStore, policy: number | PolicyDocument): Promise<PolicyUnderTest> {
-  if (typeof policy === 'number') {
-    const version = await store.get(policy);
-    if (!version) throw policyNotFound(policy);
-    return { policy: PolicyStore.parse(version), number: policy };
-  }
+  if (typeof policy === 'number') return { policy: PolicyStore.parse(await savedVersion(store, policy)), number: policy };
   return {
     policy: await policyChange(() =>
       Promise.resolve().then(() => PolicyStore.parse({ number: 0, document: { version: 'draft', ...policy } })),

@@ -217,7 +217,7 @@ export function dashboardRoutes(deps: ApiDeps, opts: { bundleFile?: string; poli
     // Without a published version (BATON_POLICY_FILE, or an API given no policy source) the live policy is the file's.
     const against =
       published !== undefined
-        ? await savedVersion(store, String(published))
+        ? await savedVersion(store, published)
         : { number: 0, document: await readPolicyDocument(deps.config.policyFile) };
     const body: PolicyDiffData = {
       version: { number: version.number, version: version.version },

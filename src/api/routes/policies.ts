@@ -162,9 +162,10 @@ export function policyRoutes(deps: ApiDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const version = await savedVersion(store, c.req.valid('param').number);
       const { against } = c.req.valid('query');
-      const otherNumber =
-        against !== undefined ? against : String(version.basedOn ?? (await store.publishedNumber()) ?? Math.max(1, version.number - 1));
-      const other = await savedVersion(store, otherNumber);
+      const other = await savedVersion(
+        store,
+        against ?? version.basedOn ?? (await store.publishedNumber()) ?? Math.max(1, version.number - 1),
+      );
       return c.json(diffPolicies(other, version), 200);
     },
   );
